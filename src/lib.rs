@@ -1,0 +1,5 @@
+//! perfgate: a load tester built to be a CI gate.
+//!
+//! Data flow: plan file → [`plan`] → [`engine`] → [`metrics`] → [`slo`] → [`gate`] → [`report`].
+
+pub mod demo;
