@@ -3,3 +3,9 @@
 //! Data flow: plan file → [`plan`] → [`engine`] → [`metrics`] → [`slo`] → [`gate`] → [`report`].
 
 pub mod demo;
+pub mod gate;
+pub mod metrics;
+pub mod plan;
+pub mod report;
+pub mod schema;
+pub mod slo;

@@ -1,0 +1,253 @@
+//! The gate: from evaluated SLOs to a verdict and the process exit code.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::summary::Summary;
+use crate::slo::result::{SloOutcome, SloResult};
+
+/// The process exit code: a contract, documented in the README.
+///
+/// | code | meaning |
+/// |---|---|
+/// | 0 | ran, every SLO and regression rule held |
+/// | 1 | ran, the gate failed: an SLO breached, a regression beyond its rule, no data |
+/// | 2 | invalid invocation or plan, or a report path that is not writable (all checked before the load): nothing was sent |
+/// | 3 | could not run: target never became ready, `serve` died, a report could not be written after the run, the generator itself could not keep up (an invalid measurement is not a pass) |
+/// | 130 | interrupted (SIGINT/SIGTERM): partial reports written and marked partial |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum ExitCode {
+    /// 0: ran, every SLO and regression rule held.
+    Pass = 0,
+    /// 1: ran, the gate failed (an SLO breached, a regression, no data).
+    Fail = 1,
+    /// 2: invalid invocation or plan, or an unwritable report path; nothing was sent.
+    Invalid = 2,
+    /// 3: could not run, or the measurement cannot be trusted.
+    CouldNotRun = 3,
+    /// 130: interrupted; partial reports were written and marked partial.
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    /// The numeric code for `std::process::exit`.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// How the run came out as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every SLO held (exit 0).
+    Pass,
+    /// An SLO breached or had no data (exit 1).
+    Fail,
+    /// The run could not be carried out properly, or its measurement cannot be trusted (exit 3).
+    Invalid,
+    /// The run was interrupted; the results cover only part of it (exit 130).
+    Partial,
+}
+
+impl Outcome {
+    /// The exit code this outcome maps to.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Pass => ExitCode::Pass,
+            Outcome::Fail => ExitCode::Fail,
+            Outcome::Invalid => ExitCode::CouldNotRun,
+            Outcome::Partial => ExitCode::Interrupted,
+        }
+    }
+
+    /// The outcome in capitals, as the terminal and JUnit show it: `PASS`, `FAIL`, `INVALID`, `PARTIAL`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::Invalid => "INVALID",
+            Outcome::Partial => "PARTIAL",
+        }
+    }
+}
+
+/// The gate's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Verdict {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The process exit code that goes with it.
+    pub exit_code: i32,
+    /// Why, one sentence each: the message of every failing SLO, or what went wrong.
+    pub reasons: Vec<String>,
+}
+
+impl Verdict {
+    fn new(outcome: Outcome, reasons: Vec<String>) -> Self {
+        Verdict {
+            outcome,
+            exit_code: outcome.exit_code().code(),
+            reasons,
+        }
+    }
+}
+
+/// Decides the verdict of a run from its Summary and evaluated SLOs.
+///
+/// An interrupted run is `partial` (130) whatever its SLOs say, with the SLOs
+/// that would have failed among the reasons; otherwise any breach or no data
+/// fails (1) with one reason per failing SLO; otherwise it passes (0).
+/// Warn-only objectives never fail the gate.
+pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
+    let failing: Vec<&SloResult> = slos
+        .iter()
+        .filter(|slo| matches!(slo.outcome, SloOutcome::Fail | SloOutcome::NoData))
+        .collect();
+    if summary.partial {
+        let mut reasons = vec![format!(
+            "the run was interrupted after {:.1} s of {:.1} s planned: results cover only part of it",
+            summary.load.elapsed_s, summary.load.duration_s
+        )];
+        if failing.is_empty() {
+            reasons.push("no SLO had failed by then".to_string());
+        }
+        reasons.extend(
+            failing
+                .iter()
+                .map(|slo| format!("would have failed: {}", slo.message)),
+        );
+        return Verdict::new(Outcome::Partial, reasons);
+    }
+    if failing.is_empty() {
+        Verdict::new(Outcome::Pass, Vec::new())
+    } else {
+        Verdict::new(
+            Outcome::Fail,
+            failing.iter().map(|slo| slo.message.clone()).collect(),
+        )
+    }
+}
+
+/// A verdict for a run that could not be carried out properly, or whose
+/// measurement cannot be trusted (exit 3).
+pub fn invalid(reason: String) -> Verdict {
+    Verdict::new(Outcome::Invalid, vec![reason])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slo::evaluate::fixtures::{spread, stats, summary};
+    use crate::slo::evaluate::{Objective, evaluate};
+    use crate::slo::expr::parse;
+
+    fn results(s: &Summary, slos: &[(&str, bool)]) -> Vec<SloResult> {
+        let objectives: Vec<Objective> = slos
+            .iter()
+            .map(|(text, warn)| Objective {
+                expr: parse(text).unwrap(),
+                warn: *warn,
+                line: None,
+            })
+            .collect();
+        evaluate(&objectives, s).unwrap()
+    }
+
+    fn run() -> Summary {
+        summary(vec![stats("predict", &spread(100, 200.0), 1)])
+    }
+
+    #[test]
+    fn exit_codes_are_the_contract() {
+        assert_eq!(ExitCode::Pass.code(), 0);
+        assert_eq!(ExitCode::Fail.code(), 1);
+        assert_eq!(ExitCode::Invalid.code(), 2);
+        assert_eq!(ExitCode::CouldNotRun.code(), 3);
+        assert_eq!(ExitCode::Interrupted.code(), 130);
+    }
+
+    #[test]
+    fn passes_when_everything_holds_including_warnings() {
+        let s = run();
+        let slos = results(&s, &[("p95 < 1s", false), ("max < 1ms", true)]);
+        let v = decide(&s, &slos);
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert_eq!(v.exit_code, 0);
+        assert!(v.reasons.is_empty());
+        assert_eq!(decide(&s, &[]).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn fails_with_one_reason_per_failing_slo() {
+        let s = run();
+        let slos = results(
+            &s,
+            &[
+                ("p95 < 100ms", false),
+                ("errors == 0", false),
+                ("p50 < 1s", false),
+            ],
+        );
+        let v = decide(&s, &slos);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert_eq!(v.exit_code, 1);
+        assert_eq!(
+            v.reasons,
+            vec![slos[0].message.clone(), slos[1].message.clone()]
+        );
+    }
+
+    #[test]
+    fn no_data_fails() {
+        let s = summary(vec![stats("predict", &[], 0)]);
+        let v = decide(&s, &results(&s, &[("p95 < 1s", false)]));
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.reasons[0].contains("no data"), "{:?}", v.reasons);
+    }
+
+    #[test]
+    fn partial_runs_say_what_would_have_failed() {
+        let mut s = run();
+        s.partial = true;
+        s.load.elapsed_s = 4.2;
+        let slos = results(&s, &[("p95 < 100ms", false), ("p50 < 1s", false)]);
+        let v = decide(&s, &slos);
+        assert_eq!(v.outcome, Outcome::Partial);
+        assert_eq!(v.exit_code, 130);
+        assert!(
+            v.reasons[0].contains("interrupted after 4.2 s of 10.0 s"),
+            "{:?}",
+            v.reasons
+        );
+        assert_eq!(v.reasons.len(), 2);
+        assert_eq!(
+            v.reasons[1],
+            format!("would have failed: {}", slos[0].message)
+        );
+
+        let v = decide(&s, &slos[1..]);
+        assert_eq!(v.outcome, Outcome::Partial);
+        assert!(v.reasons[1].contains("no SLO had failed"));
+    }
+
+    #[test]
+    fn invalid_runs_exit_3() {
+        let v = invalid("the target never became ready".to_string());
+        assert_eq!(v.outcome, Outcome::Invalid);
+        assert_eq!(v.exit_code, 3);
+        assert_eq!(v.outcome.exit_code(), ExitCode::CouldNotRun);
+        assert_eq!(v.reasons, ["the target never became ready"]);
+    }
+
+    #[test]
+    fn serialises_in_snake_case() {
+        let v = decide(&run(), &[]);
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["outcome"], "pass");
+        assert_eq!(json["exit_code"], 0);
+        let back: Verdict = serde_json::from_value(json).unwrap();
+        assert_eq!(back, v);
+    }
+}

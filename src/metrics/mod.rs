@@ -1,0 +1,4 @@
+//! Measurement: per-worker recorders, HDR histograms and the run Summary.
+
+pub mod histogram;
+pub mod summary;

@@ -1,0 +1,221 @@
+//! The Summary: the single source of truth every exporter renders and every
+//! SLO is evaluated against. It is also what `compare` and `merge` read back
+//! from a JSON report, so it carries the serialised histograms.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Everything measured in one run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Which tool produced this.
+    pub tool: ToolInfo,
+    /// Which plan ran.
+    pub plan: PlanInfo,
+    /// When the load started (UTC).
+    pub started_at: DateTime<Utc>,
+    /// When the load ended (UTC).
+    pub ended_at: DateTime<Utc>,
+    /// Whether the run was interrupted before its planned end.
+    pub partial: bool,
+    /// The load as executed.
+    pub load: LoadExecuted,
+    /// All requests together (post-warm-up).
+    pub overall: RequestStats,
+    /// One entry per request name, in plan order.
+    pub requests: Vec<RequestStats>,
+}
+
+/// The tool that produced a report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolInfo {
+    /// Always `perfgate`.
+    pub name: String,
+    /// The tool's version.
+    pub version: String,
+}
+
+/// The plan a report was produced from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PlanInfo {
+    /// The plan's `name`.
+    pub name: String,
+    /// The plan file as given.
+    pub file: String,
+    /// SHA-256 of the plan file's bytes, hex.
+    pub hash: String,
+    /// The target host the load went to.
+    pub host: String,
+}
+
+/// The load as it was executed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LoadExecuted {
+    /// The workload model: `closed`.
+    pub model: String,
+    /// Users the plan asked for.
+    pub users: u32,
+    /// The most users active at once.
+    pub peak_users: u32,
+    /// Users started per second.
+    pub spawn_rate: f64,
+    /// Think time as written (`3s..5s`), `0s` for none.
+    pub think_time: String,
+    /// Planned duration in seconds, warm-up included.
+    pub duration_s: f64,
+    /// Actual duration of the load in seconds.
+    pub elapsed_s: f64,
+    /// Warm-up in seconds (excluded from the statistics).
+    pub warmup_s: f64,
+    /// The seed used for request choice and think time.
+    pub seed: u64,
+    /// Grace period for in-flight requests at the end, in seconds.
+    pub grace_s: f64,
+    /// Requests started, warm-up included.
+    pub requests_started: u64,
+    /// Requests completed during the warm-up (not in the statistics).
+    pub warmup_requests: u64,
+    /// Requests still in flight after the grace period, cancelled and not in the statistics.
+    pub cancelled: u64,
+}
+
+/// Statistics for one request name, or for all together.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RequestStats {
+    /// The request name; `all` for the overall entry.
+    pub name: String,
+    /// Completed requests in the measured window (successes and errors).
+    pub requests: u64,
+    /// Failed requests by kind.
+    pub errors: ErrorCounts,
+    /// A few distinct error messages per kind.
+    pub error_examples: Vec<ErrorExample>,
+    /// Requests per second over the measured window.
+    pub rps: f64,
+    /// Latency summary in milliseconds; absent when nothing was timed.
+    pub latency: Option<LatencySummary>,
+    /// The latency histogram: HdrHistogram V2 + deflate, base64; microseconds, 3 significant figures.
+    pub histogram: String,
+    /// Per-second series from the start of the load (warm-up included).
+    pub series: Vec<SeriesPoint>,
+}
+
+/// Failed requests by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorCounts {
+    /// All failures.
+    pub total: u64,
+    /// Could not connect.
+    pub connect: u64,
+    /// No complete response within the timeout.
+    pub timeout: u64,
+    /// A status the request does not accept.
+    pub status: u64,
+    /// Any other transport failure (reset, malformed response, body read).
+    pub io: u64,
+}
+
+/// The kinds of failure.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Could not connect.
+    Connect,
+    /// No complete response within the timeout.
+    Timeout,
+    /// A status the request does not accept.
+    Status,
+    /// Any other transport failure.
+    Io,
+}
+
+impl ErrorKind {
+    /// The kind's name as used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Status => "status",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+impl ErrorCounts {
+    /// Counts one failure of `kind`.
+    pub fn add(&mut self, kind: ErrorKind, n: u64) {
+        self.total += n;
+        match kind {
+            ErrorKind::Connect => self.connect += n,
+            ErrorKind::Timeout => self.timeout += n,
+            ErrorKind::Status => self.status += n,
+            ErrorKind::Io => self.io += n,
+        }
+    }
+
+    /// Adds another set of counts.
+    pub fn merge(&mut self, other: &ErrorCounts) {
+        self.total += other.total;
+        self.connect += other.connect;
+        self.timeout += other.timeout;
+        self.status += other.status;
+        self.io += other.io;
+    }
+}
+
+/// One distinct error message and how often it occurred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorExample {
+    /// The kind of failure.
+    pub kind: ErrorKind,
+    /// The message (secrets redacted).
+    pub message: String,
+    /// How many failures had this message.
+    pub count: u64,
+}
+
+/// Latency summary in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencySummary {
+    /// Fastest.
+    pub min: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Slowest.
+    pub max: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p99_9: f64,
+}
+
+/// One second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SeriesPoint {
+    /// Seconds since the load started (this point covers `[t, t+1)`).
+    pub t: u64,
+    /// Requests completed in this second.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Active users at the end of this second (overall series only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<u32>,
+    /// Median latency in ms, absent when nothing was timed.
+    pub p50: Option<f64>,
+    /// 95th percentile latency in ms.
+    pub p95: Option<f64>,
+    /// 99th percentile latency in ms.
+    pub p99: Option<f64>,
+}

@@ -1,0 +1,138 @@
+//! The plan as written: typed straight from YAML, with source locations kept
+//! where later checks need to point at a line.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use super::slo_entry::SloEntry;
+use super::values::{Dur, Method, Rate, Scalar, StatusExpect, ThinkTime};
+
+/// A load-test plan.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "perfgate plan")]
+pub struct Plan {
+    /// The plan's name, used in reports.
+    pub name: String,
+    /// The base URL of the system under test, e.g. `http://127.0.0.1:5001`.
+    #[schemars(with = "String")]
+    pub host: Spanned<String>,
+    /// The workload.
+    pub load: Load,
+    /// Settings shared by every request.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// The requests users make, chosen by weight.
+    #[schemars(with = "Vec<RequestSpec>", length(min = 1))]
+    pub requests: Vec<Spanned<RequestSpec>>,
+    /// Service-level objectives; every one must hold for the gate to pass.
+    #[serde(default)]
+    #[schemars(with = "Vec<SloEntry>")]
+    pub slo: Vec<Spanned<SloEntry>>,
+    /// Where to write reports; command-line flags override these.
+    #[serde(default)]
+    pub reports: Reports,
+}
+
+/// The closed workload model: users that wait between requests, as in Locust.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Load {
+    /// How many concurrent users.
+    #[schemars(with = "u32", range(min = 1))]
+    pub users: Spanned<u32>,
+    /// How fast users start, e.g. `5/s`. Default: all users within the first second.
+    pub spawn_rate: Option<Rate>,
+    /// How long the load runs, warm-up included.
+    #[schemars(with = "Dur")]
+    pub duration: Spanned<Dur>,
+    /// Each user's wait between requests: `3s..5s`, `2s`, or `0s` (the default).
+    #[serde(default)]
+    pub think_time: ThinkTime,
+    /// The first part of the run, excluded from SLO statistics but kept in the time series.
+    #[serde(default)]
+    #[schemars(with = "Option<Dur>")]
+    pub warmup: Option<Spanned<Dur>>,
+    /// Seed for request choice and think time. Default: a random seed, recorded in the report.
+    pub seed: Option<u64>,
+    /// How long requests still in flight at the end may take before they are cancelled. Default `5s`.
+    pub grace: Option<Dur>,
+}
+
+/// Settings shared by every request.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Headers sent with every request; a request's own headers override them.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub headers: BTreeMap<String, Scalar>,
+    /// Request timeout. Default `5s`.
+    pub timeout: Option<Dur>,
+}
+
+/// One kind of request users make.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// The name statistics and SLOs use: `[A-Za-z0-9_-]+`, unique in the plan.
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9_-]+$"))]
+    pub name: Spanned<String>,
+    /// Relative frequency: an integer ≥ 0. Default 1.
+    #[serde(default = "default_weight")]
+    #[schemars(with = "u32")]
+    pub weight: Spanned<u32>,
+    /// HTTP method. Default GET.
+    #[serde(default)]
+    pub method: Method,
+    /// Path (and optional query string) appended to the host, starting with `/`.
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// Query parameters added to the URL.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Scalar>")]
+    pub query: BTreeMap<String, Scalar>,
+    /// Headers, merged over `defaults.headers`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub headers: BTreeMap<String, Scalar>,
+    /// A JSON body, written as YAML.
+    pub json: Option<serde_json::Value>,
+    /// A JSON body read from a file (relative to the plan's folder).
+    #[schemars(with = "Option<String>")]
+    pub json_file: Option<Spanned<PathBuf>>,
+    /// A raw text body.
+    pub body: Option<String>,
+    /// Timeout for this request; overrides `defaults.timeout`.
+    pub timeout: Option<Dur>,
+    /// What the response must satisfy to count as a success.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+fn default_weight() -> Spanned<u32> {
+    Spanned::new(1, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// What a response must satisfy to count as a success.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Accepted statuses. Default: 2xx or 3xx.
+    #[serde(default)]
+    pub status: StatusExpect,
+}
+
+/// Report paths (relative to the working directory).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reports {
+    /// The JSON report.
+    pub json: Option<PathBuf>,
+    /// The JUnit XML report.
+    pub junit: Option<PathBuf>,
+}
