@@ -3,6 +3,7 @@
 //! Data flow: plan file → [`plan`] → [`engine`] → [`metrics`] → [`slo`] → [`gate`] → [`report`].
 
 pub mod demo;
+pub mod engine;
 pub mod gate;
 pub mod metrics;
 pub mod plan;

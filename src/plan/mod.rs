@@ -1,5 +1,27 @@
-//! The plan: typed from YAML, then validated into what the engine runs.
+//! The plan: read (YAML + `${VAR}`), typed, then validated into what the engine runs.
 
+pub mod diagnostic;
+pub mod env;
+pub mod load;
 pub mod slo_entry;
 pub mod types;
+pub mod valid;
+pub mod validate;
 pub mod values;
+
+use std::path::Path;
+
+pub use load::PlanError;
+pub use valid::ValidPlan;
+pub use validate::Overrides;
+
+/// Reads, parses and validates a plan file. Nothing is sent.
+///
+/// # Errors
+///
+/// Every problem found, located in the plan.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<ValidPlan, PlanError> {
+    let source = load::read(path)?;
+    let plan = load::parse(&source)?;
+    validate::validate(plan, &source, overrides)
+}

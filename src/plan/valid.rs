@@ -1,0 +1,91 @@
+//! The validated plan: everything the engine needs, checked and resolved
+//! (files read, URLs built, defaults applied, SLOs parsed). Nothing in here can
+//! be wrong in a way that is only found once load is being sent.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::values::{Method, StatusExpect, ThinkTime};
+use crate::slo::evaluate::Objective;
+
+/// A plan that passed every check, ready to run.
+#[derive(Debug, Clone)]
+pub struct ValidPlan {
+    /// The plan's name.
+    pub name: String,
+    /// The plan file as given on the command line.
+    pub file: String,
+    /// SHA-256 of the plan file's bytes, hex.
+    pub hash: String,
+    /// The target base URL, without a trailing slash, e.g. `http://127.0.0.1:5001`.
+    pub host: String,
+    /// The closed workload.
+    pub load: ClosedLoad,
+    /// The requests users make, in plan order.
+    pub requests: Vec<RequestDef>,
+    /// The objectives, in plan order.
+    pub objectives: Vec<Objective>,
+    /// Where reports go (plan settings with command-line overrides applied).
+    pub reports: ReportPaths,
+}
+
+/// The closed workload model, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedLoad {
+    /// Concurrent users (at least 1).
+    pub users: u32,
+    /// Users started per second (finite, > 0).
+    pub spawn_rate: f64,
+    /// Total duration of the load, warm-up included.
+    pub duration: Duration,
+    /// Each user's wait between requests.
+    pub think_time: ThinkTime,
+    /// The first part of the run excluded from SLO statistics (shorter than `duration`).
+    pub warmup: Duration,
+    /// The seed for request choice and think time.
+    pub seed: u64,
+    /// How long in-flight requests may take after the end before they are cancelled.
+    pub grace: Duration,
+}
+
+/// One request, resolved.
+#[derive(Debug, Clone)]
+pub struct RequestDef {
+    /// The name statistics and SLOs use.
+    pub name: String,
+    /// Relative frequency (≥ 0; at least one request in the plan has > 0).
+    pub weight: u32,
+    /// HTTP method.
+    pub method: Method,
+    /// The full URL: host + path, query parameters not yet added.
+    pub url: String,
+    /// Query parameters to add, in order.
+    pub query: Vec<(String, String)>,
+    /// Headers (defaults merged, request's own win), names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, built once and shared by every send.
+    pub body: Option<Body>,
+    /// Total time allowed for the request, body read included.
+    pub timeout: Duration,
+    /// Accepted statuses.
+    pub expect: StatusExpect,
+}
+
+/// A request body built once at load time.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The bytes sent.
+    pub bytes: Arc<[u8]>,
+    /// The `content-type` sent unless the request's headers set one.
+    pub content_type: &'static str,
+}
+
+/// Where reports are written; `None` means that format is not written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportPaths {
+    /// The JSON report.
+    pub json: Option<PathBuf>,
+    /// The JUnit XML report.
+    pub junit: Option<PathBuf>,
+}

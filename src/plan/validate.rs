@@ -1,0 +1,447 @@
+//! Validation: a typed [`Plan`] plus command-line overrides become a
+//! [`ValidPlan`], or every problem found is reported with its location.
+//!
+//! Everything that can be checked before traffic is sent is checked here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
+use serde_saphyr::{Location, Spanned};
+use url::Url;
+
+use super::diagnostic::{Diagnostic, nearest};
+use super::load::{PlanError, PlanSource};
+use super::types::{Plan, RequestSpec};
+use super::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan};
+use super::values::{Dur, Rate, Scalar};
+use crate::slo::evaluate::{ALL, Objective};
+use crate::slo::expr::is_request_name;
+
+/// The default request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default grace period for in-flight requests at the end of the load.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// Settings given on the command line; each wins over the plan.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--host`.
+    pub host: Option<String>,
+    /// `--users`.
+    pub users: Option<u32>,
+    /// `--spawn-rate`.
+    pub spawn_rate: Option<Rate>,
+    /// `--duration`.
+    pub duration: Option<Dur>,
+    /// `--json`.
+    pub json: Option<PathBuf>,
+    /// `--junit`.
+    pub junit: Option<PathBuf>,
+}
+
+/// Checks a plan and resolves it into what the engine runs.
+///
+/// # Errors
+///
+/// Every problem found, each located in the plan (or naming the command-line
+/// flag it came from).
+pub fn validate(
+    plan: Plan,
+    source: &PlanSource,
+    overrides: &Overrides,
+) -> Result<ValidPlan, PlanError> {
+    let mut v = Validator {
+        source,
+        problems: Vec::new(),
+    };
+    let host = v.host(&plan.host, overrides.host.as_deref());
+    let load = v.load(&plan, overrides);
+    let default_timeout = v.timeout(plan.defaults.timeout, None);
+    let requests = v.requests(&plan, &host, default_timeout);
+    let objectives = v.objectives(&plan, &requests);
+    if !v.problems.is_empty() {
+        v.problems.sort_by_key(|d| (d.line, d.column));
+        return Err(PlanError {
+            diagnostics: v.problems,
+        });
+    }
+    Ok(ValidPlan {
+        name: plan.name,
+        file: source.file.clone(),
+        hash: source.hash.clone(),
+        host,
+        load,
+        requests,
+        objectives,
+        reports: ReportPaths {
+            json: overrides.json.clone().or(plan.reports.json),
+            junit: overrides.junit.clone().or(plan.reports.junit),
+        },
+    })
+}
+
+struct Validator<'a> {
+    source: &'a PlanSource,
+    problems: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn at(&self, loc: Location, message: impl Into<String>) -> Diagnostic {
+        self.source.diagnostic(loc.line(), loc.column(), message)
+    }
+
+    /// The line of a top-level key such as `requests:`, for problems with a
+    /// whole section.
+    fn key_location(&self, key: &str) -> (u64, u64) {
+        self.source
+            .text
+            .lines()
+            .position(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))
+            .map_or((0, 0), |i| (i as u64 + 1, 1))
+    }
+
+    fn problem(&mut self, d: Diagnostic) {
+        self.problems.push(d);
+    }
+
+    fn host(&mut self, planned: &Spanned<String>, flag: Option<&str>) -> String {
+        let (text, loc) = match flag {
+            Some(h) => (h, None),
+            None => (planned.value.as_str(), Some(planned.referenced)),
+        };
+        match check_host(text) {
+            Ok(host) => host,
+            Err(why) => {
+                let message = format!("invalid host `{text}`: {why}");
+                let d = match loc {
+                    Some(l) => self.at(l, message),
+                    None => Diagnostic::new("--host", "", 0, 0, message),
+                };
+                self.problem(d.with_help("write a base URL such as `http://127.0.0.1:5001`"));
+                String::new()
+            }
+        }
+    }
+
+    fn load(&mut self, plan: &Plan, o: &Overrides) -> ClosedLoad {
+        let load = &plan.load;
+        let users = o.users.unwrap_or(load.users.value);
+        if users == 0 {
+            let message = "`users` must be at least 1";
+            let d = match o.users {
+                Some(_) => Diagnostic::new("--users", "", 0, 0, message.into()),
+                None => self.at(load.users.referenced, message),
+            };
+            self.problem(d);
+        }
+        let duration = o.duration.unwrap_or(load.duration.value).0;
+        if duration.is_zero() {
+            let message = "`duration` must be longer than 0s";
+            let d = match o.duration {
+                Some(_) => Diagnostic::new("--duration", "", 0, 0, message.into()),
+                None => self.at(load.duration.referenced, message),
+            };
+            self.problem(d);
+        }
+        let warmup = load.warmup.as_ref().map_or(Duration::ZERO, |w| w.value.0);
+        if let Some(w) = &load.warmup
+            && !duration.is_zero()
+            && warmup >= duration
+        {
+            let d = self.at(
+                w.referenced,
+                format!(
+                    "`warmup` ({}) must be shorter than `duration` ({})",
+                    Dur(warmup),
+                    Dur(duration)
+                ),
+            );
+            self.problem(d.with_help(
+                "the warm-up is excluded from the statistics, so nothing would be measured",
+            ));
+        }
+        let spawn_rate = o
+            .spawn_rate
+            .or(load.spawn_rate)
+            .map_or(f64::from(users.max(1)), |r| r.per_second);
+        ClosedLoad {
+            users,
+            spawn_rate,
+            duration,
+            think_time: load.think_time,
+            warmup,
+            seed: load.seed.unwrap_or_else(|| fastrand::u64(..)),
+            grace: load.grace.map_or(DEFAULT_GRACE, |g| g.0),
+        }
+    }
+
+    fn timeout(&mut self, timeout: Option<Dur>, fallback: Option<Duration>) -> Duration {
+        match timeout {
+            Some(Dur(d)) if d.is_zero() => {
+                let (line, column) = self.key_location("defaults");
+                let d = self
+                    .source
+                    .diagnostic(line, column, "a `timeout` must be longer than 0s");
+                self.problem(d);
+                DEFAULT_TIMEOUT
+            }
+            Some(Dur(d)) => d,
+            None => fallback.unwrap_or(DEFAULT_TIMEOUT),
+        }
+    }
+
+    fn requests(&mut self, plan: &Plan, host: &str, timeout: Duration) -> Vec<RequestDef> {
+        if plan.requests.is_empty() {
+            let (line, column) = self.key_location("requests");
+            let d = self.source.diagnostic(
+                line,
+                column,
+                "`requests` is empty: the plan must name at least one request",
+            );
+            self.problem(d);
+            return Vec::new();
+        }
+        let mut seen: HashMap<&str, u64> = HashMap::new();
+        let mut out = Vec::with_capacity(plan.requests.len());
+        for spec in &plan.requests {
+            let name = &spec.value.name;
+            if let Some(first) = seen.insert(name.value.as_str(), name.referenced.line()) {
+                let d = self.at(
+                    name.referenced,
+                    format!("duplicate request name `{}`", name.value),
+                );
+                self.problem(d.with_help(format!(
+                    "request names must be unique (first used on line {first})"
+                )));
+            }
+            out.push(self.request(&spec.value, &plan.defaults.headers, host, timeout));
+        }
+        if out.iter().all(|r| r.weight == 0) {
+            let (line, column) = self.key_location("requests");
+            let d = self.source.diagnostic(
+                line,
+                column,
+                "every request has weight 0, so none would ever be sent",
+            );
+            self.problem(d.with_help("give at least one request a weight above 0"));
+        }
+        out
+    }
+
+    fn request(
+        &mut self,
+        spec: &RequestSpec,
+        default_headers: &BTreeMap<String, Scalar>,
+        host: &str,
+        default_timeout: Duration,
+    ) -> RequestDef {
+        let name = &spec.name;
+        if !is_request_name(&name.value) {
+            let d = self.at(
+                name.referenced,
+                format!(
+                    "invalid request name `{}`: use letters, digits, `_` and `-` only",
+                    name.value
+                ),
+            );
+            self.problem(d);
+        } else if name.value == ALL {
+            let d = self.at(
+                name.referenced,
+                format!("`{ALL}` is reserved for all requests together"),
+            );
+            self.problem(d.with_help("choose another name"));
+        }
+        let path = &spec.path;
+        if !path.value.starts_with('/') {
+            let d = self.at(
+                path.referenced,
+                format!("`path` must start with `/`, got `{}`", path.value),
+            );
+            self.problem(d.with_help(format!("write `/{}`", path.value.trim_start_matches('/'))));
+        }
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in default_headers.iter().chain(&spec.headers) {
+            headers.insert(k.to_ascii_lowercase(), v.0.clone());
+        }
+        for (k, v) in &headers {
+            let bad = if HeaderName::from_bytes(k.as_bytes()).is_err() {
+                Some(format!("invalid header name `{k}`"))
+            } else if HeaderValue::from_str(v).is_err() {
+                Some(format!(
+                    "the value of header `{k}` contains characters HTTP does not allow"
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = bad {
+                let d = self.at(
+                    name.referenced,
+                    format!("request `{}`: {message}", name.value),
+                );
+                self.problem(d);
+            }
+        }
+        let body = self.body(spec);
+        let timeout = match spec.timeout {
+            Some(Dur(d)) if d.is_zero() => {
+                let d = self.at(
+                    name.referenced,
+                    format!("request `{}`: `timeout` must be longer than 0s", name.value),
+                );
+                self.problem(d);
+                default_timeout
+            }
+            Some(Dur(d)) => d,
+            None => default_timeout,
+        };
+        RequestDef {
+            name: name.value.clone(),
+            weight: spec.weight.value,
+            method: spec.method,
+            url: format!("{host}{}", path.value),
+            query: spec
+                .query
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0.clone()))
+                .collect(),
+            headers: headers.into_iter().collect(),
+            body,
+            timeout,
+            expect: spec.expect.status.clone(),
+        }
+    }
+
+    fn body(&mut self, spec: &RequestSpec) -> Option<Body> {
+        let given = [
+            spec.json.is_some(),
+            spec.json_file.is_some(),
+            spec.body.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            let d = self.at(
+                spec.name.referenced,
+                format!("request `{}` has more than one body: give only one of `json`, `json_file` or `body`", spec.name.value),
+            );
+            self.problem(d);
+            return None;
+        }
+        let json = |bytes: Vec<u8>| Body {
+            bytes: Arc::from(bytes),
+            content_type: "application/json",
+        };
+        if let Some(value) = &spec.json {
+            return serde_json::to_vec(value).ok().map(json);
+        }
+        if let Some(text) = &spec.body {
+            return Some(Body {
+                bytes: Arc::from(text.as_bytes()),
+                content_type: "text/plain; charset=utf-8",
+            });
+        }
+        let file = spec.json_file.as_ref()?;
+        let path = self.source.dir.join(&file.value);
+        let problem = match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(value) => return serde_json::to_vec(&value).ok().map(json),
+                Err(e) => format!(
+                    "`{}` is not valid JSON: {} at line {}, column {}",
+                    path.display(),
+                    strip_json_location(&e.to_string()),
+                    e.line(),
+                    e.column()
+                ),
+            },
+            Err(e) => format!("cannot read json_file `{}`: {e}", path.display()),
+        };
+        let d = self.at(file.referenced, problem);
+        self.problem(d.with_help("a relative `json_file` is resolved against the plan's folder"));
+        None
+    }
+
+    fn objectives(&mut self, plan: &Plan, requests: &[RequestDef]) -> Vec<Objective> {
+        let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+        let mut out = Vec::with_capacity(plan.slo.len());
+        for entry in &plan.slo {
+            let expr = &entry.value.expr;
+            if let Some(scope) = &expr.scope
+                && !names.contains(&scope.as_str())
+            {
+                let help = match nearest(scope, names.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => format!("requests in this plan: {}", names.join(", ")),
+                };
+                let d = self.at(
+                    entry.referenced,
+                    format!(
+                        "SLO `{}` names request `{scope}`, which is not in the plan",
+                        expr.source
+                    ),
+                );
+                self.problem(d.with_help(help));
+            }
+            let line = entry.referenced.line();
+            out.push(Objective {
+                expr: expr.clone(),
+                warn: entry.value.warn,
+                line: (line > 0).then_some(line),
+            });
+        }
+        out
+    }
+}
+
+/// Checks a base URL: http or https, a host, no path, query or fragment.
+/// Returns it without a trailing slash.
+fn check_host(text: &str) -> Result<String, String> {
+    let url = Url::parse(text.trim()).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase => {
+            "it has no scheme; expected `http://` or `https://`".to_string()
+        }
+        other => other.to_string(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "scheme `{}` is not supported; expected `http` or `https`",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host name".into());
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(
+            "a host must not have a path, query or fragment; put the path in each request".into(),
+        );
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn strip_json_location(message: &str) -> &str {
+    message.rsplit_once(" at line ").map_or(message, |(m, _)| m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            check_host("http://127.0.0.1:5001/").unwrap(),
+            "http://127.0.0.1:5001"
+        );
+        assert_eq!(
+            check_host("https://localhost").unwrap(),
+            "https://localhost"
+        );
+        assert!(check_host("127.0.0.1:5001").is_err());
+        assert!(check_host("localhost").unwrap_err().contains("no scheme"));
+        assert!(check_host("ftp://x").unwrap_err().contains("ftp"));
+        assert!(check_host("http://x/api").unwrap_err().contains("path"));
+        assert!(check_host("http://x/?a=1").unwrap_err().contains("query"));
+    }
+}
