@@ -2,6 +2,8 @@
 //!
 //! Data flow: plan file → [`plan`] → [`engine`] → [`metrics`] → [`slo`] → [`gate`] → [`report`].
 
+pub mod cli;
+pub mod commands;
 pub mod demo;
 pub mod engine;
 pub mod gate;

@@ -3,6 +3,7 @@
 pub mod diagnostic;
 pub mod env;
 pub mod load;
+pub mod serve_spec;
 pub mod slo_entry;
 pub mod types;
 pub mod valid;

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
+use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
 use super::values::{Dur, Method, Rate, Scalar, StatusExpect, ThinkTime};
 
@@ -21,6 +22,9 @@ pub struct Plan {
     /// The base URL of the system under test, e.g. `http://127.0.0.1:5001`.
     #[schemars(with = "String")]
     pub host: Spanned<String>,
+    /// A command that starts the system under test for the run (skipped when
+    /// `--host` is given).
+    pub serve: Option<ServeSpec>,
     /// The workload.
     pub load: Load,
     /// Settings shared by every request.

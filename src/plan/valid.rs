@@ -20,6 +20,8 @@ pub struct ValidPlan {
     pub hash: String,
     /// The target base URL, without a trailing slash, e.g. `http://127.0.0.1:5001`.
     pub host: String,
+    /// The system under test to start for the run, if any.
+    pub serve: Option<ServeDef>,
     /// The closed workload.
     pub load: ClosedLoad,
     /// The requests users make, in plan order.
@@ -88,4 +90,23 @@ pub struct ReportPaths {
     pub json: Option<PathBuf>,
     /// The JUnit XML report.
     pub junit: Option<PathBuf>,
+}
+
+/// A command that starts the system under test, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeDef {
+    /// The program (`perfgate` already replaced by this executable's path).
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// The method of the readiness probe.
+    pub ready_method: Method,
+    /// The full URL of the readiness probe.
+    pub ready_url: String,
+    /// How long to wait for readiness.
+    pub timeout: Duration,
+    /// How long the command may take to exit after SIGTERM before SIGKILL.
+    pub stop_grace: Duration,
 }

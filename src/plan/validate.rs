@@ -14,8 +14,9 @@ use url::Url;
 
 use super::diagnostic::{Diagnostic, nearest};
 use super::load::{PlanError, PlanSource};
+use super::serve_spec::ServeSpec;
 use super::types::{Plan, RequestSpec};
-use super::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan};
+use super::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ServeDef, ValidPlan};
 use super::values::{Dur, Rate, Scalar};
 use crate::slo::evaluate::{ALL, Objective};
 use crate::slo::expr::is_request_name;
@@ -24,6 +25,13 @@ use crate::slo::expr::is_request_name;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default grace period for in-flight requests at the end of the load.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// How long `serve` waits for readiness unless the plan says otherwise.
+pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
+/// A first word of `serve.command` that means this perfgate executable.
+pub const SELF_PROGRAM: &str = "perfgate";
 
 /// Settings given on the command line; each wins over the plan.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +66,10 @@ pub fn validate(
         problems: Vec::new(),
     };
     let host = v.host(&plan.host, overrides.host.as_deref());
+    let serve = match (&plan.serve, &overrides.host) {
+        (Some(spec), None) => v.serve(spec, &host),
+        _ => None,
+    };
     let load = v.load(&plan, overrides);
     let default_timeout = v.timeout(plan.defaults.timeout, None);
     let requests = v.requests(&plan, &host, default_timeout);
@@ -73,6 +85,7 @@ pub fn validate(
         file: source.file.clone(),
         hash: source.hash.clone(),
         host,
+        serve,
         load,
         requests,
         objectives,
@@ -124,6 +137,46 @@ impl Validator<'_> {
                 String::new()
             }
         }
+    }
+
+    fn serve(&mut self, spec: &ServeSpec, host: &str) -> Option<ServeDef> {
+        let Some((first, args)) = spec.command.value.split_first() else {
+            let d = self.at(spec.command.referenced, "`serve.command` is empty");
+            self.problem(
+                d.with_help("give the program and its arguments, e.g. `[perfgate, demo-api]`"),
+            );
+            return None;
+        };
+        let program = if first == SELF_PROGRAM {
+            match std::env::current_exe() {
+                Ok(exe) => exe,
+                Err(e) => {
+                    let d = self.at(
+                        spec.command.referenced,
+                        format!(
+                            "cannot find this perfgate executable to run `{SELF_PROGRAM}`: {e}"
+                        ),
+                    );
+                    self.problem(d);
+                    return None;
+                }
+            }
+        } else {
+            PathBuf::from(first)
+        };
+        Some(ServeDef {
+            program,
+            args: args.to_vec(),
+            env: spec
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0.clone()))
+                .collect(),
+            ready_method: spec.ready.method,
+            ready_url: format!("{host}{}", spec.ready.path),
+            timeout: spec.timeout.map_or(DEFAULT_SERVE_TIMEOUT, |d| d.0),
+            stop_grace: spec.stop_grace.map_or(DEFAULT_STOP_GRACE, |d| d.0),
+        })
     }
 
     fn load(&mut self, plan: &Plan, o: &Overrides) -> ClosedLoad {

@@ -220,10 +220,10 @@ impl Method {
     }
 }
 
-impl<'de> Deserialize<'de> for Method {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        let method = match text.to_ascii_uppercase().as_str() {
+impl Method {
+    /// Parses a method name, in any case.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Ok(match text.to_ascii_uppercase().as_str() {
             "GET" => Method::GET,
             "POST" => Method::POST,
             "PUT" => Method::PUT,
@@ -232,12 +232,18 @@ impl<'de> Deserialize<'de> for Method {
             "HEAD" => Method::HEAD,
             "OPTIONS" => Method::OPTIONS,
             _ => {
-                return Err(de::Error::custom(format!(
+                return Err(format!(
                     "unknown HTTP method `{text}`; expected GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
-                )));
+                ));
             }
-        };
-        Ok(method)
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Method::parse(&text).map_err(de::Error::custom)
     }
 }
 

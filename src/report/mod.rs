@@ -4,8 +4,10 @@
 //! Report paths are checked with [`check_writable`] before any load is sent, and
 //! written with [`write_atomically`] after the run, so a reader never sees half a file.
 
+pub mod github;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod terminal;
 
 use std::fs::{self, OpenOptions};

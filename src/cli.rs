@@ -1,0 +1,111 @@
+//! Command-line definitions (clap). Parsing only; the work is in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::demo::DemoOptions;
+use crate::plan::values::{Dur, Rate};
+
+/// perfgate: a load tester built to be a CI gate. A YAML plan in; load, an SLO
+/// verdict, reports and an exit code out.
+///
+/// Exit codes: 0 pass, 1 an SLO failed, 2 invalid plan or invocation (nothing was
+/// sent), 3 could not run or the measurement cannot be trusted, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "perfgate", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a plan: put its load on the target, judge its SLOs, write reports.
+    Run(RunArgs),
+    /// Check plans without sending anything.
+    Validate(ValidateArgs),
+    /// Print a JSON schema (draft-07).
+    Schema(SchemaArgs),
+    /// Serve the built-in demo prediction API (a stand-in for an ML service).
+    DemoApi(DemoOptions),
+    /// Write a commented starter plan.
+    Init(InitArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// Options of `perfgate init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to write the plan.
+    #[arg(default_value = "perfgate.yaml")]
+    pub path: PathBuf,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `perfgate completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `perfgate run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Target base URL, overriding the plan's `host`.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Concurrent users, overriding `load.users`.
+    #[arg(short, long)]
+    pub users: Option<u32>,
+    /// Users started per second (`10/s`), overriding `load.spawn_rate`.
+    #[arg(short = 'r', long, value_parser = Rate::parse)]
+    pub spawn_rate: Option<Rate>,
+    /// Duration of the load (`30s`), overriding `load.duration`.
+    #[arg(short = 't', long, value_parser = Dur::parse)]
+    pub duration: Option<Dur>,
+    /// Write the JSON report here (overrides `reports.json`).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report here (overrides `reports.junit`).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// No live progress (also off when `CI` is set or stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print only the verdict (reports are still written).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Options of `perfgate validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Plan files to check.
+    #[arg(required = true)]
+    pub plans: Vec<PathBuf>,
+}
+
+/// Options of `perfgate schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which schema.
+    pub which: SchemaKind,
+}
+
+/// The schemas perfgate can print.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    /// The plan file format.
+    Plan,
+    /// The JSON report format.
+    Report,
+}

@@ -1,0 +1,31 @@
+//! The subcommands' work: each takes parsed options and returns the exit code.
+
+mod completions;
+mod init;
+mod progress;
+mod run;
+mod schema;
+mod validate;
+
+use crate::cli::{Cli, Command};
+use crate::gate::ExitCode;
+
+/// Runs the command line's subcommand.
+///
+/// # Errors
+///
+/// Failures that have no more specific exit code; the caller reports them
+/// and exits 3.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Validate(args) => Ok(validate::validate(&args)),
+        Command::Schema(args) => schema::schema(&args),
+        Command::Init(args) => init::init(&args),
+        Command::Completions(args) => Ok(completions::completions(&args)),
+        Command::DemoApi(opts) => {
+            crate::demo::run(opts)?;
+            Ok(ExitCode::Pass)
+        }
+    }
+}

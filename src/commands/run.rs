@@ -1,0 +1,191 @@
+//! `perfgate run PLAN`: validate, check report paths, put the load on, judge,
+//! report, and pick the exit code.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use anyhow::Context as _;
+
+use super::progress::{self, Mode};
+use crate::cli::RunArgs;
+use crate::engine::{self, ReqwestTransport};
+use crate::gate::{self, ExitCode, Verdict};
+use crate::metrics::summary::Summary;
+use crate::plan::values::Dur;
+use crate::plan::{self, Overrides, ValidPlan};
+use crate::report::json::JsonExporter;
+use crate::report::junit::JunitExporter;
+use crate::report::{self, Exporter, RunReport, check_writable, github, markdown, terminal};
+use crate::slo::evaluate::evaluate;
+
+/// Runs a plan and returns the exit code of the gate.
+pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let overrides = Overrides {
+        host: args.host.clone(),
+        users: args.users,
+        spawn_rate: args.spawn_rate,
+        duration: args.duration,
+        json: args.json.clone(),
+        junit: args.junit.clone(),
+    };
+    let plan = match plan::load(&args.plan, &overrides) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprint!("{e}");
+            return Ok(ExitCode::Invalid);
+        }
+    };
+    for path in [&plan.reports.json, &plan.reports.junit]
+        .into_iter()
+        .flatten()
+    {
+        if let Err(e) = check_writable(path) {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::Invalid);
+        }
+    }
+    let mode = if args.quiet {
+        Mode::Off
+    } else if args.no_progress
+        || std::env::var_os("CI").is_some()
+        || !std::io::stderr().is_terminal()
+    {
+        Mode::Periodic(progress::LOG_INTERVAL)
+    } else {
+        Mode::Live
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let summary = runtime.block_on(load(&plan, mode, args.quiet))?;
+    let (slos, verdict) = match evaluate(&plan.objectives, &summary) {
+        Ok(slos) => {
+            let verdict = gate::decide(&summary, &slos);
+            (slos, verdict)
+        }
+        Err(e) => (Vec::new(), gate::invalid(e.to_string())),
+    };
+    let report = RunReport {
+        summary: &summary,
+        slos: &slos,
+        verdict: &verdict,
+    };
+    if args.quiet {
+        println!("{}", verdict_line(&verdict));
+    } else {
+        print!("{}", terminal::render(&report));
+    }
+    ci_output(&report);
+    write_reports(&plan, &report, &verdict, args.quiet)
+}
+
+/// Puts the load on, with live progress when wanted, until the plan's end or
+/// SIGINT/SIGTERM.
+async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Summary> {
+    let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
+    let (tx, rx) = tokio::sync::watch::channel(engine::Progress::default());
+    let printer = tokio::spawn(progress::show(rx, mode, plan.load.users));
+    if !quiet {
+        eprintln!(
+            "perfgate: running `{}` against {}: {} users for {}",
+            plan.name,
+            plan.host,
+            plan.load.users,
+            Dur(plan.load.duration)
+        );
+    }
+    let summary = engine::run(plan, transport, interrupted(), Some(tx)).await;
+    // The printer ends when the sender is dropped with the engine's run.
+    let _ = printer.await;
+    Ok(summary)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    eprintln!("perfgate: interrupted; stopping the load and writing partial reports");
+}
+
+/// Writes every configured report. A report that cannot be written after the
+/// run makes the exit code 3, whatever the gate said.
+fn write_reports(
+    plan: &ValidPlan,
+    report: &RunReport<'_>,
+    verdict: &Verdict,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let targets: [(&Option<std::path::PathBuf>, &dyn Exporter); 2] = [
+        (&plan.reports.json, &JsonExporter),
+        (&plan.reports.junit, &JunitExporter),
+    ];
+    let mut failed = false;
+    for (path, exporter) in targets {
+        let Some(path) = path else { continue };
+        match report::export(exporter, report, path) {
+            Ok(()) if quiet => {}
+            Ok(()) => eprintln!("perfgate: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Ok(ExitCode::CouldNotRun);
+    }
+    Ok(verdict.outcome.exit_code())
+}
+
+/// The one line `--quiet` prints: `PASS`, or `FAIL: reason; reason`.
+fn verdict_line(verdict: &Verdict) -> String {
+    if verdict.reasons.is_empty() {
+        verdict.outcome.label().to_string()
+    } else {
+        format!(
+            "{}: {}",
+            verdict.outcome.label(),
+            verdict.reasons.join("; ")
+        )
+    }
+}
+
+/// Output for the CI system perfgate runs in: GitHub annotations when
+/// `GITHUB_ACTIONS=true`, a Markdown summary appended to `$GITHUB_STEP_SUMMARY`
+/// when it is set. A step summary that cannot be written is a warning, not a
+/// change of verdict.
+fn ci_output(report: &RunReport<'_>) {
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", github::annotations(report));
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(markdown::render(report).as_bytes()));
+        if let Err(e) = appended {
+            eprintln!(
+                "warning: cannot append the step summary to `{}`: {e}",
+                std::path::Path::new(&path).display()
+            );
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! One closed-model run, start to Summary: spawn users on the schedule, stop
+//! them at the end (or on interrupt), give in-flight requests their grace,
+//! cancel the rest, merge the recorder.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::choices::Weights;
+use super::progress::Progress;
+use super::schedule::Schedule;
+use super::ticker::Ticker;
+use super::transport::Transport;
+use super::user::{self, Activity, Crew};
+use crate::metrics::recorder::Recorder;
+use crate::metrics::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
+use crate::plan::valid::ValidPlan;
+
+/// Runs `plan`'s closed workload through `transport` and returns what happened.
+///
+/// * Users start on the [`Schedule`] and stop starting requests at the planned
+///   duration, or as soon as `interrupt` completes (then `partial` is true).
+/// * Requests in flight at that moment get the plan's `grace`; those that
+///   complete within it are counted normally, the rest are cancelled and
+///   counted in `load.cancelled` only.
+/// * `load.elapsed_s` is the time from the start of the load until users were
+///   stopped (the planned duration at most); the measured window for every
+///   `rps` is `elapsed − warmup` (0 rps when that is 0). Requests completing
+///   during the grace period count in the statistics but not in that window.
+/// * `progress`, when given, receives a [`Progress`] about once a second and
+///   once more at the end.
+pub async fn run<T: Transport>(
+    plan: &ValidPlan,
+    transport: T,
+    interrupt: impl Future<Output = ()> + Send,
+    progress: Option<watch::Sender<Progress>>,
+) -> Summary {
+    let load = plan.load.clone();
+    let names = plan.requests.iter().map(|r| r.name.clone()).collect();
+    let started_at = Utc::now();
+    let start = Instant::now();
+    let crew = Arc::new(Crew {
+        transport,
+        requests: plan.requests.clone(),
+        weights: Weights::new(plan.requests.iter().map(|r| r.weight)),
+        load: load.clone(),
+        recorder: Recorder::new(names, Recorder::shards_for(load.users)),
+        start,
+        activity: Activity::default(),
+    });
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut users = JoinSet::new();
+    for (index, offset) in Schedule::closed(&load).starts_before(load.duration) {
+        users.spawn(user::run(Arc::clone(&crew), index, offset, stop_rx.clone()));
+    }
+
+    let (done_tx, done_rx) = watch::channel(false);
+    let ticker = Ticker::new(
+        &crew.recorder,
+        &crew.activity,
+        start,
+        load.duration,
+        progress,
+    );
+    let end = async {
+        let interrupted = tokio::select! {
+            biased;
+            () = interrupt => true,
+            () = tokio::time::sleep_until(start + load.duration) => false,
+        };
+        let elapsed = start.elapsed().min(load.duration);
+        let ended_at = Utc::now();
+        stop_tx.send_replace(true);
+        // Users finish their request in flight, then see the stop and return.
+        let within_grace = tokio::time::timeout(load.grace, drain(&mut users)).await;
+        if within_grace.is_err() {
+            users.abort_all();
+            drain(&mut users).await;
+        }
+        done_tx.send_replace(true);
+        (interrupted, elapsed, ended_at)
+    };
+    let ((interrupted, elapsed, ended_at), ticker) = tokio::join!(end, ticker.run(done_rx));
+    ticker.finish();
+
+    let totals = crew.recorder.finish(elapsed.saturating_sub(load.warmup));
+    Summary {
+        tool: ToolInfo {
+            name: "perfgate".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        plan: PlanInfo {
+            name: plan.name.clone(),
+            file: plan.file.clone(),
+            hash: plan.hash.clone(),
+            host: plan.host.clone(),
+        },
+        started_at,
+        ended_at,
+        partial: interrupted,
+        load: LoadExecuted {
+            model: "closed".to_owned(),
+            users: load.users,
+            peak_users: crew.activity.peak(),
+            spawn_rate: if load.spawn_rate.is_finite() {
+                load.spawn_rate
+            } else {
+                0.0
+            },
+            think_time: load.think_time.to_string(),
+            duration_s: load.duration.as_secs_f64(),
+            elapsed_s: elapsed.as_secs_f64(),
+            warmup_s: load.warmup.as_secs_f64(),
+            seed: load.seed,
+            grace_s: load.grace.as_secs_f64(),
+            requests_started: totals.started,
+            warmup_requests: totals.warmup,
+            cancelled: totals.cancelled,
+        },
+        overall: totals.overall,
+        requests: totals.requests,
+    }
+}
+
+/// Waits for every task of `set` to end (finished or aborted).
+async fn drain(set: &mut JoinSet<()>) {
+    while set.join_next().await.is_some() {}
+}

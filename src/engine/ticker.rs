@@ -1,0 +1,103 @@
+//! Once a second: close the recorder's current second (time series) and
+//! publish [`Progress`].
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::progress::Progress;
+use super::user::Activity;
+use crate::metrics::recorder::Recorder;
+
+/// The per-second clock of a run.
+pub struct Ticker<'a> {
+    recorder: &'a Recorder,
+    activity: &'a Activity,
+    start: Instant,
+    progress: Option<watch::Sender<Progress>>,
+    last: Progress,
+    last_tick: Instant,
+    next_t: u64,
+}
+
+impl<'a> Ticker<'a> {
+    /// A ticker for a load that started at `start` and is planned to last `duration`.
+    pub fn new(
+        recorder: &'a Recorder,
+        activity: &'a Activity,
+        start: Instant,
+        duration: Duration,
+        progress: Option<watch::Sender<Progress>>,
+    ) -> Self {
+        Self {
+            recorder,
+            activity,
+            start,
+            progress,
+            last: Progress {
+                duration,
+                ..Progress::default()
+            },
+            last_tick: start,
+            next_t: 0,
+        }
+    }
+
+    /// Ticks at every whole second after the start until `done` turns true.
+    /// A late tick is not made up: its point covers the longer span.
+    pub async fn run(mut self, mut done: watch::Receiver<bool>) -> Self {
+        let period = Duration::from_secs(1);
+        let mut clock = tokio::time::interval_at(self.start + period, period);
+        clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                biased;
+                _ = done.wait_for(|&d| d) => return self,
+                at = clock.tick() => {
+                    // Point t covers [t, t+1): the tick at second k closes second k-1.
+                    let t = at.duration_since(self.start).as_secs().saturating_sub(1);
+                    self.tick(t.max(self.next_t));
+                }
+            }
+        }
+    }
+
+    /// Closes the last, partial second if anything completed in it, and
+    /// publishes the final progress.
+    pub fn finish(mut self) {
+        if self.recorder.has_pending() {
+            self.tick(self.next_t);
+        } else {
+            self.last.elapsed = self.start.elapsed();
+            self.last.users = self.activity.active();
+            self.publish();
+        }
+    }
+
+    fn tick(&mut self, t: u64) {
+        let users = self.activity.active();
+        let second = self.recorder.close_second(t, users);
+        let now = Instant::now();
+        let span = now.duration_since(self.last_tick).as_secs_f64();
+        self.last_tick = now;
+        self.next_t = t + 1;
+        self.last.elapsed = now.duration_since(self.start);
+        self.last.users = users;
+        self.last.requests += second.requests;
+        self.last.errors += second.errors;
+        self.last.rps = if span > 0.0 {
+            second.requests as f64 / span
+        } else {
+            0.0
+        };
+        self.last.p95_ms = second.p95_ms;
+        self.publish();
+    }
+
+    fn publish(&self) {
+        if let Some(sender) = &self.progress {
+            sender.send_replace(self.last);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! A closed-model user: pick a request, send it, record it, think, repeat,
+//! until told to stop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::choices::{Choices, Weights};
+use super::outcome::{status_failure, transport_failure};
+use super::transport::Transport;
+use crate::metrics::recorder::{Completion, Recorder};
+use crate::plan::valid::{ClosedLoad, RequestDef};
+
+/// What every user of a run shares.
+pub struct Crew<T> {
+    /// Sends the requests.
+    pub transport: T,
+    /// The plan's requests, in plan order.
+    pub requests: Vec<RequestDef>,
+    /// Their weights; `None` when none is positive (users then do nothing).
+    pub weights: Option<Weights>,
+    /// The workload (think time, warm-up, seed).
+    pub load: ClosedLoad,
+    /// Where results go.
+    pub recorder: Recorder,
+    /// When the load started.
+    pub start: Instant,
+    /// Users active now, and the most at once.
+    pub activity: Activity,
+}
+
+/// Active users now and the most at once.
+#[derive(Debug, Default)]
+pub struct Activity {
+    active: AtomicU32,
+    peak: AtomicU32,
+}
+
+impl Activity {
+    /// Users active now.
+    pub fn active(&self) -> u32 {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// The most users active at once.
+    pub fn peak(&self) -> u32 {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Counts a user as active until the guard is dropped (also when its task is aborted).
+    fn enter(&self) -> ActiveGuard<'_> {
+        let now = self.active.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        ActiveGuard(self)
+    }
+}
+
+struct ActiveGuard<'a>(&'a Activity);
+
+impl Drop for ActiveGuard<'_> {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs user `index`: waits `offset` after the start, then loops until `stop`
+/// turns true. A stop cuts the start wait and think time short; a request in
+/// flight is never cut here (the run's grace period decides its fate).
+pub async fn run<T: Transport>(
+    crew: Arc<Crew<T>>,
+    index: u32,
+    offset: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    tokio::select! {
+        biased;
+        _ = stop.wait_for(|&s| s) => return,
+        () = tokio::time::sleep_until(crew.start + offset) => {}
+    }
+    let Some(weights) = crew.weights.clone() else {
+        return;
+    };
+    let _active = crew.activity.enter();
+    let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
+    let worker = usize::try_from(index).unwrap_or(usize::MAX);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let which = choices.next_request();
+        let Some(request) = crew.requests.get(which) else {
+            return;
+        };
+        crew.recorder.start(worker, which);
+        let sent = std::time::Instant::now();
+        let result = crew.transport.send(request).await;
+        let latency = sent.elapsed();
+        let warmup = crew.start.elapsed() < crew.load.warmup;
+        let completion = match result {
+            Ok(reply) => Completion {
+                latency: Some(latency),
+                warmup,
+                failure: status_failure(request, &reply),
+            },
+            Err(err) => Completion {
+                latency: None,
+                warmup,
+                failure: Some(transport_failure(err)),
+            },
+        };
+        crew.recorder.complete(worker, which, completion);
+        let think = choices.think();
+        if think.is_zero() {
+            // Let the stop signal and other tasks in even when replies are instant.
+            tokio::task::yield_now().await;
+        } else {
+            tokio::select! {
+                biased;
+                _ = stop.wait_for(|&s| s) => return,
+                () = tokio::time::sleep(think) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Every malformed plan under `tests/bad_plans/` exits 2 with its file, line
+//! and column and a message a person can act on, and the target receives zero
+//! requests: a bad plan sends nothing.
+
+mod common;
+
+use common::{Behaviour, Target, code, output, perfgate, streams};
+
+/// (file, the location printed, a fragment of the message).
+const CASES: &[(&str, &str, &str)] = &[
+    ("bad_duration", ":5:13", "invalid duration `10 parsecs`"),
+    ("bad_method", ":8:13", "unknown HTTP method `FETCH`"),
+    (
+        "bad_request_name",
+        ":7:11",
+        "invalid request name `pre dict`",
+    ),
+    ("bad_slo", ":12:5", "invalid SLO `p95 < fast`"),
+    ("bad_spawn_rate", ":5:15", "invalid rate `fast`"),
+    ("bad_status", ":12:15", "invalid status `700`"),
+    ("duplicate_key", ":5:3", "duplicate key `users`"),
+    ("duplicate_name", ":9:11", "duplicate request name `a`"),
+    ("empty", "empty.yaml", "the plan is empty"),
+    ("host_bad_scheme", ":2:7", "scheme `ftp` is not supported"),
+    ("host_no_scheme", ":2:7", "it has no scheme"),
+    ("host_with_path", ":2:7", "must not have a path"),
+    ("huge_users", ":4:10", "from 0 to 4294967295"),
+    ("json_file_not_json", ":10:16", "is not valid JSON"),
+    (
+        "missing_env_var",
+        ":8:28",
+        "environment variable `PERFGATE_TEST_UNSET_TOKEN` is not set",
+    ),
+    ("missing_host", ":5:1", "missing required key `host`"),
+    ("missing_json_file", ":10:16", "cannot read json_file"),
+    ("nan_rate", ":5:15", "NaN and infinity are not allowed"),
+    ("negative_weight", ":8:13", "whole number"),
+    ("no_requests", ":6:1", "`requests` is empty"),
+    ("path_without_slash", ":9:11", "`path` must start with `/`"),
+    ("reserved_name_all", ":7:11", "`all` is reserved"),
+    ("slo_percentile_over_100", ":12:5", "out of range"),
+    ("slo_unknown_metric", ":12:5", "unknown metric `latency`"),
+    ("slo_unknown_request", ":12:5", "did you mean `predict`?"),
+    ("tab_indent", ":4:2", "a tab is used for indentation"),
+    (
+        "think_time_reversed",
+        ":6:15",
+        "lower bound is above the upper bound",
+    ),
+    ("two_bodies", ":7:11", "more than one body"),
+    ("unknown_key", ":5:3", "did you mean `spawn_rate`?"),
+    ("unknown_top_key", ":11:1", "did you mean `slo`?"),
+    (
+        "warmup_too_long",
+        ":6:11",
+        "must be shorter than `duration`",
+    ),
+    ("wrong_type", ":4:10", "whole number"),
+    ("yaml_syntax", ":7:11", "unclosed quote"),
+    (
+        "yaml_unclosed_flow",
+        ":3:28",
+        "invalid duration `1s requests`",
+    ),
+    (
+        "zero_duration",
+        ":5:13",
+        "`duration` must be longer than 0s",
+    ),
+    ("zero_users", ":4:10", "`users` must be at least 1"),
+    ("zero_weights", ":6:1", "every request has weight 0"),
+];
+
+#[test]
+fn every_bad_plan_exits_2_with_its_location_and_sends_nothing() {
+    let target = Target::start(Behaviour::default());
+    let on_disk = std::fs::read_dir(common::root().join("tests/bad_plans"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    assert_eq!(
+        on_disk,
+        CASES.len(),
+        "every file in tests/bad_plans/ needs a row in CASES"
+    );
+    let mut failures = Vec::new();
+    for (name, location, fragment) in CASES {
+        let file = format!("tests/bad_plans/{name}.yaml");
+        for subcommand in ["run", "validate"] {
+            let out = output(
+                perfgate()
+                    .args([subcommand, &file])
+                    .env("TARGET", &target.url)
+                    .env_remove("PERFGATE_TEST_UNSET_TOKEN"),
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let expected_at = format!(
+                "{file}{}",
+                location.trim_start_matches(&format!("{name}.yaml"))
+            );
+            if code(&out) != 2 || !stderr.contains(&expected_at) || !stderr.contains(fragment) {
+                failures.push(format!(
+                    "{subcommand} {file}: expected exit 2 with `{expected_at}` and `{fragment}`, got {}\n{}",
+                    code(&out),
+                    streams(&out)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(target.received(), 0, "a bad plan must send no requests");
+}
+
+#[test]
+fn a_directory_and_a_binary_file_are_refused() {
+    let dir = common::scratch("binary");
+    let binary = dir.join("plan.yaml");
+    std::fs::write(&binary, [0x89, b'P', b'N', b'G', 0, 0xff, 0xfe]).unwrap();
+    for path in [dir.as_path(), binary.as_path()] {
+        let out = output(perfgate().arg("run").arg(path));
+        assert_eq!(code(&out), 2, "{}", streams(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error:"),
+            "{}",
+            streams(&out)
+        );
+    }
+    let out = output(perfgate().args(["run", "tests/bad_plans/no_such_plan.yaml"]));
+    assert_eq!(code(&out), 2, "{}", streams(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No such file"),
+        "{}",
+        streams(&out)
+    );
+}
