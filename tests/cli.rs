@@ -255,7 +255,7 @@ fn exit_3_when_a_report_cannot_be_written_after_the_run() {
     let dir = scratch("late-unwritable");
     let reports = dir.join("reports");
     let path = write_plan(&dir, &plan(&target.url, 2, "2s", &["p95 < 1s"]));
-    let mut child = perfgate()
+    let child = perfgate()
         .arg("run")
         .arg(&path)
         .arg("--json")
@@ -343,6 +343,100 @@ fn validate_and_schema_commands() {
         assert_eq!(
             out.stdout, on_disk,
             "`perfgate schema {which}` prints {file}"
+        );
+    }
+}
+
+#[test]
+fn github_actions_get_annotations_and_a_step_summary() {
+    let target = Target::start(Behaviour {
+        latency: Duration::from_millis(20),
+        fail_every: 0,
+    });
+    let dir = scratch("github");
+    let summary_file = dir.join("step-summary.md");
+    let path = write_plan(
+        &dir,
+        &plan(
+            &target.url,
+            2,
+            "1s",
+            &[
+                "p95 < 5ms",
+                "{ expect: max < 1ms, warn: true }",
+                "error_rate < 1%",
+            ],
+        ),
+    );
+    let out = output(
+        perfgate()
+            .arg("run")
+            .arg(&path)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary_file),
+    );
+    assert_eq!(code(&out), 1, "{}", streams(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let file = path.display().to_string();
+    assert!(
+        stdout.contains(&format!(
+            "::error file={file},line=19,title=SLO breached::p95 "
+        )),
+        "{}",
+        streams(&out)
+    );
+    assert!(
+        stdout.contains(&format!("::warning file={file},line=20,")),
+        "{}",
+        streams(&out)
+    );
+    assert!(
+        !stdout.contains("::error file=") || stdout.matches("::error").count() == 1,
+        "only the breach is an error"
+    );
+    let md = std::fs::read_to_string(&summary_file).unwrap();
+    assert!(md.starts_with("## ❌ perfgate FAIL: e2e"), "{md}");
+    assert!(md.contains("| `p95 < 5ms` | all |"), "{md}");
+    assert!(md.contains("| predict |"), "{md}");
+}
+
+#[test]
+fn quiet_prints_only_the_verdict() {
+    let target = Target::start(Behaviour::default());
+    let dir = scratch("quiet");
+    let path = write_plan(&dir, &plan(&target.url, 2, "1s", &["p95 < 1s"]));
+    let out = output(perfgate().arg("run").arg(&path).arg("--quiet"));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "PASS\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn init_writes_a_starter_plan_that_validates_and_is_not_overwritten() {
+    let dir = scratch("init");
+    let path = dir.join("perfgate.yaml");
+    let out = output(perfgate().arg("init").arg(&path));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let out = output(perfgate().arg("validate").arg(&path));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    std::fs::write(&path, "mine").unwrap();
+    let out = output(perfgate().arg("init").arg(&path));
+    assert_eq!(code(&out), 2, "{}", streams(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    let out = output(perfgate().arg("init").arg(&path).arg("--force"));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    assert_ne!(std::fs::read_to_string(&path).unwrap(), "mine");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = output(perfgate().args(["completions", shell]));
+        assert_eq!(code(&out), 0, "{}", streams(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("perfgate") && text.contains("validate"),
+            "{shell}: {text}"
         );
     }
 }

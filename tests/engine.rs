@@ -168,6 +168,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         file: "engine-test.yaml".to_owned(),
         hash: "0".repeat(64),
         host: base.to_owned(),
+        serve: None,
         load,
         requests,
         objectives: vec![],

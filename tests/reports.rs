@@ -10,7 +10,7 @@ use perfgate::gate::{self, Outcome, Verdict};
 use perfgate::metrics::histogram;
 use perfgate::metrics::summary::{
     ErrorCounts, ErrorExample, ErrorKind, LoadExecuted, PlanInfo, RequestStats, SeriesPoint,
-    Summary, ToolInfo,
+    ServeInfo, Summary, ToolInfo,
 };
 use perfgate::report::json::{self, JsonExporter};
 use perfgate::report::junit::JunitExporter;
@@ -174,6 +174,14 @@ fn realistic_summary() -> Summary {
         },
         overall,
         requests,
+        serve: Some(ServeInfo {
+            command: vec!["perfgate".into(), "demo-api".into()],
+            exit: "stopped by SIGTERM".into(),
+            output_tail: vec![
+                "demo-api listening on http://127.0.0.1:5001".into(),
+                HOSTILE.into(),
+            ],
+        }),
     }
 }
 
@@ -393,6 +401,15 @@ fn junit_report_parses_independently_and_carries_the_figures() {
     assert!(out.contains("boom <script>alert(1)</script>"), "{out}");
     assert!(!out.contains('\x1b'), "{out}");
     assert!(out.contains("Aggregated"), "{out}");
+    // The served command's output tail is there too.
+    assert!(
+        out.contains("serve: perfgate demo-api (stopped by SIGTERM)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  | demo-api listening on http://127.0.0.1:5001"),
+        "{out}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

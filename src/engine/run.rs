@@ -123,6 +123,7 @@ pub async fn run<T: Transport>(
             cancelled: totals.cancelled,
         },
         overall: totals.overall,
+        serve: None,
         requests: totals.requests,
     }
 }

@@ -25,6 +25,20 @@ pub struct Summary {
     pub overall: RequestStats,
     /// One entry per request name, in plan order.
     pub requests: Vec<RequestStats>,
+    /// The system under test perfgate started for the run (`serve:`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve: Option<ServeInfo>,
+}
+
+/// What became of the command `serve:` started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ServeInfo {
+    /// The command line, program first.
+    pub command: Vec<String>,
+    /// How it ended, e.g. `stopped by SIGTERM` or `exited with status 1 during the run`.
+    pub exit: String,
+    /// The last lines it printed (stdout and stderr), control characters removed.
+    pub output_tail: Vec<String>,
 }
 
 /// The tool that produced a report.

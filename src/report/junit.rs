@@ -58,7 +58,20 @@ impl Exporter for JunitExporter {
             case.set_timestamp(started);
             suite.add_test_case(case);
         }
-        suite.set_system_out(text(&terminal::render(report)));
+        let mut out = terminal::render(report);
+        if let Some(serve) = &summary.serve {
+            out.push_str(&format!(
+                "\nserve: {} ({})\n",
+                serve.command.join(" "),
+                serve.exit
+            ));
+            for line in &serve.output_tail {
+                out.push_str("  | ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        suite.set_system_out(text(&out));
 
         let mut junit = Report::new("perfgate");
         junit.set_timestamp(started).set_time(time);

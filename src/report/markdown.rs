@@ -39,7 +39,7 @@ pub fn render(report: &RunReport<'_>) -> String {
         out,
         "{} users against `{}` for {:.1} s (warm-up {:.1} s), seed {}, exit code {}.\n",
         s.load.users,
-        cell(&s.plan.host).replace('`', "'"),
+        code(&s.plan.host),
         s.load.elapsed_s,
         s.load.warmup_s,
         s.load.seed,
@@ -63,7 +63,7 @@ pub fn render(report: &RunReport<'_>) -> String {
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {outcome} |",
-                cell(&slo.expression).replace('`', "'"),
+                code(&slo.expression),
                 cell(&slo.scope),
                 observed(slo),
                 format_count(slo.samples),
@@ -116,4 +116,10 @@ fn cell(text: &str) -> String {
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Text for inside a Markdown code span in a table cell: HTML is not
+/// interpreted there, so only pipes and backticks need care.
+fn code(text: &str) -> String {
+    plain_text(text).replace('|', "\\|").replace('`', "'")
 }

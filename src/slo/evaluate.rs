@@ -334,6 +334,7 @@ pub(crate) mod fixtures {
             },
             overall,
             requests,
+            serve: None,
         }
     }
 
