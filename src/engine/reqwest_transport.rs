@@ -92,6 +92,7 @@ impl Transport for ReqwestTransport {
             // Read the whole body, chunk by chunk, keeping at most a short prefix.
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 if keep && body_start.len() < BODY_START_BYTES {
+                    // n <= chunk.len(), so the slice is in range.
                     let n = chunk.len().min(BODY_START_BYTES - body_start.len());
                     body_start.extend_from_slice(&chunk[..n]);
                 }

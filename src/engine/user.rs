@@ -67,7 +67,7 @@ impl Drop for ActiveGuard<'_> {
 }
 
 /// Runs user `index`: waits `offset` after the start, then loops until `stop`
-/// turns true. A stop cuts the start wait and think time short; a request in
+/// turns true or the planned duration is over. A stop cuts the start wait and think time short; a request in
 /// flight is never cut here (the run's grace period decides its fate).
 pub async fn run<T: Transport>(
     crew: Arc<Crew<T>>,
@@ -86,8 +86,10 @@ pub async fn run<T: Transport>(
     let _active = crew.activity.enter();
     let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
     let worker = usize::try_from(index).unwrap_or(usize::MAX);
+    let end = crew.start + crew.load.duration;
     loop {
-        if *stop.borrow() {
+        // The clock too, so that a late stop signal never lets a request start after the end.
+        if *stop.borrow() || Instant::now() >= end {
             return;
         }
         let which = choices.next_request();

@@ -257,6 +257,7 @@ impl Recorder {
     }
 
     fn shard(&self, worker: usize) -> MutexGuard<'_, Shard> {
+        // In range: `new` makes at least one shard.
         lock(&self.shards[worker % self.shards.len()])
     }
 }
