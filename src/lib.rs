@@ -11,4 +11,5 @@ pub mod metrics;
 pub mod plan;
 pub mod report;
 pub mod schema;
+pub mod serve;
 pub mod slo;

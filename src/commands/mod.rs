@@ -5,6 +5,7 @@ mod init;
 mod progress;
 mod run;
 mod schema;
+mod serving;
 mod validate;
 
 use crate::cli::{Cli, Command};

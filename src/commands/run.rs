@@ -6,6 +6,7 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::Context as _;
 
 use super::progress::{self, Mode};
+use super::serving;
 use crate::cli::RunArgs;
 use crate::engine::{self, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
@@ -57,10 +58,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let summary = runtime.block_on(load(&plan, mode, args.quiet))?;
+    let Some(Loaded { summary, died }) = runtime.block_on(load(&plan, mode, args.quiet))? else {
+        return Ok(ExitCode::CouldNotRun);
+    };
     let (slos, verdict) = match evaluate(&plan.objectives, &summary) {
         Ok(slos) => {
-            let verdict = gate::decide(&summary, &slos);
+            let verdict = match &died {
+                Some(why) => gate::invalid(why.clone()),
+                None => gate::decide(&summary, &slos),
+            };
             (slos, verdict)
         }
         Err(e) => (Vec::new(), gate::invalid(e.to_string())),
@@ -79,10 +85,27 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     write_reports(&plan, &report, &verdict, args.quiet)
 }
 
-/// Puts the load on, with live progress when wanted, until the plan's end or
-/// SIGINT/SIGTERM.
-async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Summary> {
+/// What the load phase produced.
+struct Loaded {
+    /// The measurement.
+    summary: Summary,
+    /// Why the measurement is invalid: the served command died during the run.
+    died: Option<String>,
+}
+
+/// Starts the served command if the plan has one, puts the load on with live
+/// progress until the plan's end, SIGINT/SIGTERM or the served command's
+/// death, then stops the served command. `None` when the run could not start
+/// (the reason is already printed).
+async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Option<Loaded>> {
     let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
+    let mut served = match &plan.serve {
+        Some(def) => match serving::start(def, interrupted()).await {
+            Some(served) => Some(served),
+            None => return Ok(None),
+        },
+        None => None,
+    };
     let (tx, rx) = tokio::sync::watch::channel(engine::Progress::default());
     let printer = tokio::spawn(progress::show(rx, mode, plan.load.users));
     if !quiet {
@@ -94,10 +117,33 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Summa
             Dur(plan.load.duration)
         );
     }
-    let summary = engine::run(plan, transport, interrupted(), Some(tx)).await;
-    // The printer ends when the sender is dropped with the engine's run.
+    let mut died: Option<String> = None;
+    let stop = async {
+        let server_died = async {
+            match served.as_mut() {
+                Some(s) => Some(s.exited().await),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = interrupted() => {}
+            Some(info) = server_died => {
+                eprintln!("error: the served command {} during the run; stopping the load", info.exit);
+                died = Some(format!(
+                    "the served command {} during the run, so the measurement is not valid",
+                    info.exit
+                ));
+            }
+        }
+    };
+    let mut summary = engine::run(plan, transport, stop, Some(tx)).await;
+    // The printer ends when the engine drops the progress sender.
     let _ = printer.await;
-    Ok(summary)
+    if let (Some(def), Some(served)) = (&plan.serve, served) {
+        let outcome = served.stop().await;
+        summary.serve = Some(serving::info(def, &outcome, died.as_deref()));
+    }
+    Ok(Some(Loaded { summary, died }))
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -1,0 +1,87 @@
+//! The `serve:` phase of `perfgate run`: refuse a port that is already taken,
+//! start the command, wait for readiness, and describe how it ended.
+
+use std::time::Duration;
+
+use crate::metrics::summary::ServeInfo;
+use crate::plan::valid::ServeDef;
+use crate::serve::{self, ServeOutcome, Served};
+
+/// How long the "is something already there?" check waits for a connection.
+const PRECHECK_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The command line as a list of words.
+pub fn command_line(def: &ServeDef) -> Vec<String> {
+    std::iter::once(def.program.display().to_string())
+        .chain(def.args.iter().cloned())
+        .collect()
+}
+
+/// Starts the served command and waits until it is ready, or until
+/// `interrupted` completes. Prints what went wrong, with the command's last
+/// output lines, and returns `None` when the run cannot go on.
+pub async fn start(def: &ServeDef, interrupted: impl Future<Output = ()>) -> Option<Served> {
+    if let Some(addr) = already_listening(&def.ready_url).await {
+        eprintln!(
+            "error: something is already listening on {addr}, before the served command was started; \
+             perfgate would measure that instead. Stop it, or use --host to test it (which skips `serve:`)"
+        );
+        return None;
+    }
+    let mut served = match serve::start(def).await {
+        Ok(served) => served,
+        Err(e) => {
+            report_error(&e);
+            return None;
+        }
+    };
+    let ready = tokio::select! {
+        ready = served.wait_ready() => ready,
+        () = interrupted => {
+            eprintln!("perfgate: interrupted while waiting for the served command");
+            let _ = served.stop().await;
+            return None;
+        }
+    };
+    match ready {
+        Ok(()) => Some(served),
+        Err(e) => {
+            report_error(&e);
+            let _ = served.stop().await;
+            None
+        }
+    }
+}
+
+fn report_error(e: &serve::ServeError) {
+    eprintln!("error: {e}");
+    let tail = e.tail();
+    if !tail.is_empty() {
+        eprintln!("its last output lines:");
+        for line in tail {
+            eprintln!("  | {line}");
+        }
+    }
+}
+
+/// The address of `url` when something already accepts connections there.
+async fn already_listening(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?.trim_matches(['[', ']']).to_string();
+    let port = url.port_or_known_default()?;
+    let addr = format!("{host}:{port}");
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(PRECHECK_TIMEOUT, connect).await {
+        Ok(Ok(_)) => Some(addr),
+        _ => None,
+    }
+}
+
+/// What the report says about the served command.
+pub fn info(def: &ServeDef, outcome: &ServeOutcome, died: Option<&str>) -> ServeInfo {
+    ServeInfo {
+        command: command_line(def),
+        exit: died.map_or_else(|| outcome.to_string(), str::to_string),
+        output_tail: outcome.tail.clone(),
+    }
+}
