@@ -1,0 +1,248 @@
+//! `perfgate run` with `serve:` end to end: the served command is started,
+//! probed, and gone after the run on every path (checked by PID).
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{
+    Behaviour, Target, code, junit_check, output, perfgate, read_valid_report, scratch, streams,
+    write_plan,
+};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A plan whose `serve:` runs `script` under `sh -c`, probing `GET /health` on `port`.
+fn plan(port: u16, script: &str, duration: &str, timeout: &str) -> String {
+    format!(
+        r#"name: served
+host: http://127.0.0.1:{port}
+serve:
+  command: [sh, -c, '{script}']
+  ready: GET /health
+  timeout: {timeout}
+  stop_grace: 2s
+load:
+  users: 4
+  spawn_rate: 100/s
+  duration: {duration}
+  think_time: 10ms
+  grace: 1s
+requests:
+  - name: predict
+    method: POST
+    path: /predict
+    json: [{{PassengerId: 1, Pclass: 3, Name: "A", Sex: male, Age: 22, SibSp: 0, Parch: 0, Ticket: "1", Fare: 7.25, Cabin: null, Embarked: S}}]
+slo:
+  - error_rate < 1%
+"#
+    )
+}
+
+/// `sh` script that records its PID in `dir/pid`, then becomes the demo API on `port`.
+fn demo_script(dir: &Path, port: u16) -> String {
+    format!(
+        "echo $$ > {}; exec {} demo-api --addr 127.0.0.1:{port}",
+        dir.join("pid").display(),
+        env!("CARGO_BIN_EXE_perfgate")
+    )
+}
+
+fn recorded_pid(dir: &Path) -> u32 {
+    std::fs::read_to_string(dir.join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Whether a process with this PID still exists (zombies count as gone).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+fn run(dir: &Path, text: &str) -> std::process::Output {
+    let path = write_plan(dir, text);
+    output(
+        perfgate()
+            .arg("run")
+            .arg(&path)
+            .arg("--json")
+            .arg(dir.join("s.json"))
+            .arg("--junit")
+            .arg(dir.join("j.xml")),
+    )
+}
+
+#[test]
+fn serves_the_demo_api_for_the_run_then_stops_it() {
+    let dir = scratch("serve-pass");
+    let port = free_port();
+    let out = run(&dir, &plan(port, &demo_script(&dir, port), "1s", "20s"));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    assert!(
+        !alive(recorded_pid(&dir)),
+        "the served process is gone after the run"
+    );
+    let report = read_valid_report(&dir.join("s.json"));
+    assert!(
+        report["overall"]["requests"].as_u64().unwrap() > 10,
+        "{report:#}"
+    );
+    let tail = report["serve"]["output_tail"].as_array().unwrap();
+    assert!(
+        tail.iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .contains("demo-api listening on http://127.0.0.1")),
+        "{report:#}"
+    );
+    assert!(
+        report["serve"]["exit"]
+            .as_str()
+            .unwrap()
+            .contains("SIGTERM"),
+        "{report:#}"
+    );
+    let junit = junit_check(&dir.join("j.xml"));
+    assert!(
+        junit["suites"][0]["system_out"]
+            .as_str()
+            .unwrap()
+            .contains("demo-api listening"),
+        "{junit:#}"
+    );
+}
+
+#[test]
+fn a_ready_timeout_exits_3_with_the_last_output() {
+    let dir = scratch("serve-timeout");
+    let port = free_port();
+    let script = format!(
+        "echo $$ > {}; echo booting the model; exec sleep 30",
+        dir.join("pid").display()
+    );
+    let started = Instant::now();
+    let out = run(&dir, &plan(port, &script, "1s", "1s"));
+    assert_eq!(code(&out), 3, "{}", streams(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("was not ready after 1s"),
+        "{}",
+        streams(&out)
+    );
+    assert!(stderr.contains("| booting the model"), "{}", streams(&out));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(!alive(recorded_pid(&dir)), "the served process is gone");
+}
+
+#[test]
+fn a_server_dying_mid_run_exits_3() {
+    let dir = scratch("serve-dies");
+    let port = free_port();
+    let script = format!(
+        "echo $$ > {}; {} demo-api --addr 127.0.0.1:{port} & sleep 1.5; kill -9 $!; echo model crashed; exit 7",
+        dir.join("pid").display(),
+        env!("CARGO_BIN_EXE_perfgate")
+    );
+    let started = Instant::now();
+    let out = run(&dir, &plan(port, &script, "30s", "20s"));
+    assert_eq!(code(&out), 3, "{}", streams(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the run stopped when the server died"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("during the run"),
+        "{}",
+        streams(&out)
+    );
+    let report = read_valid_report(&dir.join("s.json"));
+    assert_eq!(report["verdict"]["outcome"], "invalid", "{report:#}");
+    assert_eq!(report["verdict"]["exit_code"], 3);
+    assert!(
+        report["serve"]["exit"].as_str().unwrap().contains('7'),
+        "{report:#}"
+    );
+    assert!(!alive(recorded_pid(&dir)));
+}
+
+#[test]
+fn sigint_stops_the_served_process_too() {
+    let dir = scratch("serve-sigint");
+    let port = free_port();
+    let path = write_plan(&dir, &plan(port, &demo_script(&dir, port), "60s", "20s"));
+    let child = perfgate()
+        .arg("run")
+        .arg(&path)
+        .arg("--json")
+        .arg(dir.join("s.json"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let pid = recorded_pid(&dir);
+    assert!(alive(pid));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130, "{}", streams(&out));
+    assert!(!alive(pid), "the served process is gone after Ctrl-C");
+    assert_eq!(read_valid_report(&dir.join("s.json"))["partial"], true);
+}
+
+#[test]
+fn a_taken_port_is_refused_before_starting() {
+    let dir = scratch("serve-taken");
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let script = format!("touch {}", dir.join("started").display());
+    let out = run(&dir, &plan(port, &script, "1s", "5s"));
+    assert_eq!(code(&out), 3, "{}", streams(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already listening"),
+        "{}",
+        streams(&out)
+    );
+    assert!(!dir.join("started").exists(), "the command was not started");
+}
+
+#[test]
+fn host_on_the_command_line_skips_serve() {
+    let target = Target::start(Behaviour::default());
+    let dir = scratch("serve-skipped");
+    let script = format!("touch {}; sleep 30", dir.join("started").display());
+    let path = write_plan(&dir, &plan(free_port(), &script, "1s", "5s"));
+    let out = output(
+        perfgate()
+            .arg("run")
+            .arg(&path)
+            .args(["--host", &target.url]),
+    );
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    assert!(!dir.join("started").exists(), "serve: was skipped");
+    assert!(target.received() > 0);
+}
