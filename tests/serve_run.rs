@@ -215,15 +215,15 @@ fn sigint_stops_the_served_process_too() {
 }
 
 #[test]
-fn a_taken_port_is_refused_before_starting() {
+fn a_server_already_answering_is_refused_before_starting() {
     let dir = scratch("serve-taken");
-    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
+    let already = Target::start(Behaviour::default());
+    let port: u16 = already.url.rsplit(':').next().unwrap().parse().unwrap();
     let script = format!("touch {}", dir.join("started").display());
     let out = run(&dir, &plan(port, &script, "1s", "5s"));
     assert_eq!(code(&out), 3, "{}", streams(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("already listening"),
+        String::from_utf8_lossy(&out.stderr).contains("something already answers"),
         "{}",
         streams(&out)
     );

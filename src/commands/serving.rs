@@ -1,14 +1,9 @@
-//! The `serve:` phase of `perfgate run`: refuse a port that is already taken,
+//! The `serve:` phase of `perfgate run`: refuse a server that already answers,
 //! start the command, wait for readiness, and describe how it ended.
-
-use std::time::Duration;
 
 use crate::metrics::summary::ServeInfo;
 use crate::plan::valid::ServeDef;
 use crate::serve::{self, ServeOutcome, Served};
-
-/// How long the "is something already there?" check waits for a connection.
-const PRECHECK_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The command line as a list of words.
 pub fn command_line(def: &ServeDef) -> Vec<String> {
@@ -21,11 +16,8 @@ pub fn command_line(def: &ServeDef) -> Vec<String> {
 /// `interrupted` completes. Prints what went wrong, with the command's last
 /// output lines, and returns `None` when the run cannot go on.
 pub async fn start(def: &ServeDef, interrupted: impl Future<Output = ()>) -> Option<Served> {
-    if let Some(addr) = already_listening(&def.ready_url).await {
-        eprintln!(
-            "error: something is already listening on {addr}, before the served command was started; \
-             perfgate would measure that instead. Stop it, or use --host to test it (which skips `serve:`)"
-        );
+    if let Err(e) = serve::ensure_not_running(def).await {
+        report_error(&e);
         return None;
     }
     let mut served = match serve::start(def).await {
@@ -61,19 +53,6 @@ fn report_error(e: &serve::ServeError) {
         for line in tail {
             eprintln!("  | {line}");
         }
-    }
-}
-
-/// The address of `url` when something already accepts connections there.
-async fn already_listening(url: &str) -> Option<String> {
-    let url = url::Url::parse(url).ok()?;
-    let host = url.host_str()?.trim_matches(['[', ']']).to_string();
-    let port = url.port_or_known_default()?;
-    let addr = format!("{host}:{port}");
-    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
-    match tokio::time::timeout(PRECHECK_TIMEOUT, connect).await {
-        Ok(Ok(_)) => Some(addr),
-        _ => None,
     }
 }
 
