@@ -440,3 +440,35 @@ fn completions_for_each_shell() {
         );
     }
 }
+
+#[test]
+fn progress_is_a_live_line_on_a_terminal_and_plain_lines_elsewhere() {
+    let target = Target::start(Behaviour::default());
+    let dir = scratch("progress");
+    let path = write_plan(&dir, &plan(&target.url, 2, "2s", &["p95 < 1s"]));
+    // Off a terminal (and with CI set): plain status lines, no escape codes anywhere.
+    let out = output(perfgate().arg("run").arg(&path));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[   1s/2s] users 2/2 | "),
+        "{}",
+        streams(&out)
+    );
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\r'),
+        "{}",
+        streams(&out)
+    );
+    // On a terminal (util-linux `script` gives the run a pseudo-terminal): the line is redrawn in place.
+    let command = format!("{} run {}", env!("CARGO_BIN_EXE_perfgate"), path.display());
+    let out = output(
+        std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("CI")
+            .current_dir(common::root()),
+    );
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("\r\x1b[2K[   1s/2s] users"), "{tty:?}");
+}
