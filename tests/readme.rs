@@ -75,3 +75,31 @@ fn the_main_job_passes_against_the_demo_api_it_serves() {
         "the demo API started by `serve:` is stopped after the run"
     );
 }
+
+#[test]
+fn the_failing_example_fails_and_says_why() {
+    let dir = scratch("failing-example");
+    let out = output(
+        perfgate()
+            .args(["run", "plans/predict-failing.yaml", "-t", "5s", "--json"])
+            .arg(dir.join("summary.json"))
+            .arg("--junit")
+            .arg(dir.join("junit.xml")),
+    );
+    assert_eq!(code(&out), 1, "{}", streams(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL     p95 "), "{}", streams(&out));
+    assert!(stdout.contains("breaches < 25 ms"), "{}", streams(&out));
+    assert!(stdout.contains("FAIL     error_rate "), "{}", streams(&out));
+    assert!(
+        stdout.contains("HTTP 500 Internal Server Error"),
+        "the errors table shows the failures: {}",
+        streams(&out)
+    );
+    let junit = junit_check(&dir.join("junit.xml"));
+    assert_eq!(junit["failures"], 2, "{junit:#}");
+    assert!(
+        TcpStream::connect("127.0.0.1:5003").is_err(),
+        "its demo API is stopped"
+    );
+}

@@ -3,7 +3,6 @@
 //! XML (checked by an independent parser, Python's junitparser).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{TimeZone, Utc};
 use perfgate::gate::{self, Outcome, Verdict};
@@ -16,6 +15,9 @@ use perfgate::report::json::{self, JsonExporter};
 use perfgate::report::junit::JunitExporter;
 use perfgate::report::{self, RunReport, check_writable};
 use perfgate::schema;
+
+mod common;
+use common::junit_check;
 use perfgate::slo::evaluate::{Objective, evaluate};
 use perfgate::slo::expr::parse;
 use perfgate::slo::result::{SloOutcome, SloResult};
@@ -204,31 +206,6 @@ fn slos(summary: &Summary) -> Vec<SloResult> {
     })
     .collect();
     evaluate(&objectives, summary).unwrap()
-}
-
-/// Runs the independent JUnit checker and returns its JSON summary.
-fn junit_check(path: &Path) -> Value {
-    let output = Command::new("python3")
-        .arg("tests/junit_check.py")
-        .arg(path)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "this test needs python3 with junitparser: install Python 3, then `pip install junitparser` ({e})"
-            )
-        });
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    match output.status.code() {
-        Some(0) => {}
-        Some(3) => panic!("{stderr}\nthis test needs junitparser: pip install junitparser"),
-        _ => panic!(
-            "junitparser rejected {}: {stderr}\n{}",
-            path.display(),
-            std::fs::read_to_string(path).unwrap_or_default()
-        ),
-    }
-    serde_json::from_slice(&output.stdout).expect("junit_check.py prints JSON")
 }
 
 fn case<'a>(report: &'a Value, name: &str) -> &'a Value {

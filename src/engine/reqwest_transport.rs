@@ -130,7 +130,7 @@ fn classify(err: reqwest::Error) -> TransportError {
 }
 
 /// The error and its causes, `: `-separated, each cause once.
-fn describe(err: &dyn StdError) -> String {
+pub(crate) fn describe(err: &dyn StdError) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::redirect::Policy;
 
 use super::error::ServeError;
+use crate::engine::reqwest_transport::describe as causes;
 use crate::plan::valid::ServeDef;
 use crate::plan::values::Method;
 
@@ -103,19 +104,4 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
         source = cause.source();
     }
     causes(err)
-}
-
-/// The error and its causes, `: `-separated, each cause once.
-fn causes(err: &dyn StdError) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
