@@ -120,6 +120,9 @@ pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
         );
         return Verdict::new(Outcome::Partial, reasons);
     }
+    if let Some(reason) = generator_fell_short(summary) {
+        return invalid(reason);
+    }
     if failing.is_empty() {
         Verdict::new(Outcome::Pass, Vec::new())
     } else {
@@ -128,6 +131,31 @@ pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
             failing.iter().map(|slo| slo.message.clone()).collect(),
         )
     }
+}
+
+/// Why the open model's generator did not produce the load the plan asked
+/// for, if it did not: its achieved arrival rate fell below the target by more
+/// than the tolerance, or its p99 dispatch lag passed the bound.
+pub fn generator_fell_short(summary: &Summary) -> Option<String> {
+    let open = summary.load.open.as_ref()?;
+    if open.achieved_rate < open.target_rate * (1.0 - open.tolerance) {
+        return Some(format!(
+            "the generator could not keep up: it achieved {:.1} arrivals/s of the {:.1}/s planned \
+             ({:.1}% short; the tolerance is {:.1}%), so the measurement is not valid",
+            open.achieved_rate,
+            open.target_rate,
+            (1.0 - open.achieved_rate / open.target_rate) * 100.0,
+            open.tolerance * 100.0
+        ));
+    }
+    if open.lag_p99_ms > open.max_lag_ms {
+        return Some(format!(
+            "the generator dispatched late: p99 dispatch lag {:.1} ms is above the {:.1} ms bound, \
+             so the measurement is not valid",
+            open.lag_p99_ms, open.max_lag_ms
+        ));
+    }
+    None
 }
 
 /// A verdict for a run that could not be carried out properly, or whose
@@ -157,6 +185,39 @@ mod tests {
 
     fn run() -> Summary {
         summary(vec![stats("predict", &spread(100, 200.0), 1)])
+    }
+
+    fn open_run(achieved_rate: f64, lag_p99_ms: f64) -> Summary {
+        let mut s = run();
+        s.load.open = Some(crate::metrics::summary::OpenExecuted {
+            target_rate: 200.0,
+            achieved_rate,
+            scheduled: 2000,
+            dispatched: 2000,
+            sent: 2000,
+            dropped: 0,
+            late: 0,
+            lag_max_ms: lag_p99_ms,
+            lag_p99_ms,
+            max_in_flight: 100,
+            tolerance: 0.02,
+            max_lag_ms: 100.0,
+        });
+        s
+    }
+
+    #[test]
+    fn a_generator_that_fell_short_is_invalid_never_a_pass() {
+        assert_eq!(decide(&open_run(199.0, 1.0), &[]).outcome, Outcome::Pass);
+        let short = decide(&open_run(190.0, 1.0), &[]);
+        assert_eq!(short.outcome, Outcome::Invalid);
+        assert!(short.reasons[0].contains("could not keep up"), "{short:?}");
+        let late = decide(&open_run(200.0, 150.0), &[]);
+        assert_eq!(late.exit_code, 3);
+        assert!(
+            late.reasons[0].contains("dispatch lag 150.0 ms"),
+            "{late:?}"
+        );
     }
 
     #[test]

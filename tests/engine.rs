@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use perfgate::engine::{self, Progress, ReqwestTransport};
 use perfgate::metrics::summary::{RequestStats, Summary};
-use perfgate::plan::valid::{ClosedLoad, ReportPaths, RequestDef, ValidPlan};
+use perfgate::plan::valid::{ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
 use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -169,7 +169,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         hash: "0".repeat(64),
         host: base.to_owned(),
         serve: None,
-        load,
+        load: Workload::Closed(load),
         requests,
         objectives: vec![],
         reports: ReportPaths::default(),

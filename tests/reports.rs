@@ -64,6 +64,9 @@ fn request(
         errors,
         error_examples: examples,
         rps: requests as f64 / 60.0,
+        dropped: 0,
+        service: None,
+        service_histogram: None,
         latency: histogram::summarise(&hist),
         histogram: histogram::encode(&hist),
         series,
@@ -130,6 +133,9 @@ fn realistic_summary() -> Summary {
             .flat_map(|r| r.error_examples.clone())
             .collect(),
         rps: count as f64 / 60.0,
+        dropped: 0,
+        service: None,
+        service_histogram: None,
         latency: histogram::summarise(&merged),
         histogram: histogram::encode(&merged),
         series: (0..10)
@@ -173,6 +179,8 @@ fn realistic_summary() -> Summary {
             requests_started: count + 3,
             warmup_requests: 0,
             cancelled: 3,
+            cpu_s: None,
+            open: None,
         },
         overall,
         requests,

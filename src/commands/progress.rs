@@ -24,7 +24,7 @@ pub enum Mode {
 pub const LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Shows progress until the engine drops its sender.
-pub async fn show(mut rx: watch::Receiver<Progress>, mode: Mode, users: u32) {
+pub async fn show(mut rx: watch::Receiver<Progress>, mode: Mode, users: u32, label: &'static str) {
     let mut next_print = Duration::ZERO;
     let mut drew = false;
     while rx.changed().await.is_ok() {
@@ -32,13 +32,13 @@ pub async fn show(mut rx: watch::Receiver<Progress>, mode: Mode, users: u32) {
         match mode {
             Mode::Off => {}
             Mode::Live => {
-                eprint!("\r\x1b[2K{}", status(&p, users));
+                eprint!("\r\x1b[2K{}", status(&p, users, label));
                 let _ = std::io::stderr().flush();
                 drew = true;
             }
             Mode::Periodic(every) => {
                 if p.elapsed >= next_print {
-                    eprintln!("{}", status(&p, users));
+                    eprintln!("{}", status(&p, users, label));
                     next_print = p.elapsed + every;
                 }
             }
@@ -51,7 +51,7 @@ pub async fn show(mut rx: watch::Receiver<Progress>, mode: Mode, users: u32) {
 
 /// One status line, e.g.
 /// `[  12s/50s] users 60/100 | 25.3 req/s | p95 12.4 ms | errors 0.00% of 1,234`.
-pub fn status(p: &Progress, users: u32) -> String {
+pub fn status(p: &Progress, users: u32, label: &str) -> String {
     let p95 = p
         .p95_ms
         .map_or_else(|| "-".to_string(), |v| format!("{v:.1} ms"));
@@ -61,7 +61,7 @@ pub fn status(p: &Progress, users: u32) -> String {
         p.errors as f64 * 100.0 / p.requests as f64
     };
     format!(
-        "[{:>4}s/{}s] users {}/{users} | {:.1} req/s | p95 {p95} | errors {error_pct:.2}% of {}",
+        "[{:>4}s/{}s] {label} {}/{users} | {:.1} req/s | p95 {p95} | errors {error_pct:.2}% of {}",
         p.elapsed.as_secs(),
         p.duration.as_secs(),
         p.users,
@@ -86,7 +86,7 @@ mod tests {
             p95_ms: Some(12.44),
         };
         assert_eq!(
-            status(&p, 100),
+            status(&p, 100, "users"),
             "[  12s/50s] users 60/100 | 25.3 req/s | p95 12.4 ms | errors 0.97% of 1,234"
         );
     }

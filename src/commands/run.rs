@@ -107,14 +107,19 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
         None => None,
     };
     let (tx, rx) = tokio::sync::watch::channel(engine::Progress::default());
-    let printer = tokio::spawn(progress::show(rx, mode, plan.load.users));
+    let printer = tokio::spawn(progress::show(
+        rx,
+        mode,
+        plan.load.concurrency(),
+        plan.load.concurrency_label(),
+    ));
     if !quiet {
         eprintln!(
-            "perfgate: running `{}` against {}: {} users for {}",
+            "perfgate: running `{}` against {}: {} for {}",
             plan.name,
             plan.host,
-            plan.load.users,
-            Dur(plan.load.duration)
+            plan.load.describe(),
+            Dur(plan.load.duration())
         );
     }
     let mut died: Option<String> = None;

@@ -5,7 +5,10 @@
 //! records into a [`crate::metrics::recorder::Recorder`]; a ticker closes each
 //! second of the time series and publishes [`Progress`].
 
+pub mod arrivals;
 mod choices;
+mod cpu;
+mod open;
 mod outcome;
 pub mod progress;
 pub mod reqwest_transport;

@@ -53,7 +53,7 @@ impl ReqwestTransport {
             .no_proxy()
             .redirect(Policy::none())
             .user_agent(concat!("perfgate/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(usize::try_from(plan.load.users).unwrap_or(usize::MAX))
+            .pool_max_idle_per_host(usize::try_from(plan.load.concurrency()).unwrap_or(usize::MAX))
             .connect_timeout(longest.min(MAX_CONNECT_TIMEOUT))
             .build()
             .map_err(|e| ClientError(describe(&e)))?;

@@ -1,11 +1,12 @@
-//! One closed-model run, start to Summary: spawn users on the schedule, stop
-//! them at the end (or on interrupt), give in-flight requests their grace,
-//! cancel the rest, merge the recorder.
+//! One run, start to Summary. The closed model is here: spawn users on the
+//! schedule, stop them at the end (or on interrupt), give in-flight requests
+//! their grace, cancel the rest, merge the recorder. The open model is in
+//! [`super::open`].
 
 use std::future::Future;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -16,9 +17,10 @@ use super::schedule::Schedule;
 use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::{self, Activity, Crew};
-use crate::metrics::recorder::Recorder;
+use super::{cpu, open};
+use crate::metrics::recorder::{Recorder, Totals};
 use crate::metrics::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
-use crate::plan::valid::ValidPlan;
+use crate::plan::valid::{ClosedLoad, ValidPlan, Workload};
 
 /// Runs `plan`'s closed workload through `transport` and returns what happened.
 ///
@@ -39,7 +41,26 @@ pub async fn run<T: Transport>(
     interrupt: impl Future<Output = ()> + Send,
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
-    let load = plan.load.clone();
+    let cpu_before = cpu::used();
+    let mut summary = match &plan.load {
+        Workload::Closed(load) => closed(plan, load, transport, interrupt, progress).await,
+        Workload::Open(load) => open::run(plan, load, transport, interrupt, progress).await,
+    };
+    summary.load.cpu_s = cpu::used()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before).as_secs_f64());
+    summary
+}
+
+/// The closed model: users on the spawn schedule, each waiting for its reply.
+async fn closed<T: Transport>(
+    plan: &ValidPlan,
+    load: &ClosedLoad,
+    transport: T,
+    interrupt: impl Future<Output = ()> + Send,
+    progress: Option<watch::Sender<Progress>>,
+) -> Summary {
+    let load = load.clone();
     let names = plan.requests.iter().map(|r| r.name.clone()).collect();
     let started_at = Utc::now();
     let start = Instant::now();
@@ -89,6 +110,38 @@ pub async fn run<T: Transport>(
     ticker.finish();
 
     let totals = crew.recorder.finish(elapsed.saturating_sub(load.warmup));
+    let load = LoadExecuted {
+        model: "closed".to_owned(),
+        users: load.users,
+        peak_users: crew.activity.peak(),
+        spawn_rate: if load.spawn_rate.is_finite() {
+            load.spawn_rate
+        } else {
+            0.0
+        },
+        think_time: load.think_time.to_string(),
+        duration_s: load.duration.as_secs_f64(),
+        elapsed_s: elapsed.as_secs_f64(),
+        warmup_s: load.warmup.as_secs_f64(),
+        seed: load.seed,
+        grace_s: load.grace.as_secs_f64(),
+        requests_started: totals.started,
+        warmup_requests: totals.warmup,
+        cancelled: totals.cancelled,
+        cpu_s: None,
+        open: None,
+    };
+    summary(plan, (started_at, ended_at), interrupted, load, totals)
+}
+
+/// Assembles the Summary of a run.
+pub(super) fn summary(
+    plan: &ValidPlan,
+    (started_at, ended_at): (DateTime<Utc>, DateTime<Utc>),
+    partial: bool,
+    load: LoadExecuted,
+    totals: Totals,
+) -> Summary {
     Summary {
         tool: ToolInfo {
             name: "perfgate".to_owned(),
@@ -102,33 +155,15 @@ pub async fn run<T: Transport>(
         },
         started_at,
         ended_at,
-        partial: interrupted,
-        load: LoadExecuted {
-            model: "closed".to_owned(),
-            users: load.users,
-            peak_users: crew.activity.peak(),
-            spawn_rate: if load.spawn_rate.is_finite() {
-                load.spawn_rate
-            } else {
-                0.0
-            },
-            think_time: load.think_time.to_string(),
-            duration_s: load.duration.as_secs_f64(),
-            elapsed_s: elapsed.as_secs_f64(),
-            warmup_s: load.warmup.as_secs_f64(),
-            seed: load.seed,
-            grace_s: load.grace.as_secs_f64(),
-            requests_started: totals.started,
-            warmup_requests: totals.warmup,
-            cancelled: totals.cancelled,
-        },
+        partial,
+        load,
         overall: totals.overall,
-        serve: None,
         requests: totals.requests,
+        serve: None,
     }
 }
 
 /// Waits for every task of `set` to end (finished or aborted).
-async fn drain(set: &mut JoinSet<()>) {
+pub(super) async fn drain(set: &mut JoinSet<()>) {
     while set.join_next().await.is_some() {}
 }

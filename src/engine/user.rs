@@ -32,7 +32,7 @@ pub struct Crew<T> {
     pub activity: Activity,
 }
 
-/// Active users now and the most at once.
+/// Active users (or, in the open model, requests in flight) now and the most at once.
 #[derive(Debug, Default)]
 pub struct Activity {
     active: AtomicU32,
@@ -52,9 +52,19 @@ impl Activity {
 
     /// Counts a user as active until the guard is dropped (also when its task is aborted).
     fn enter(&self) -> ActiveGuard<'_> {
+        self.arrive();
+        ActiveGuard(self)
+    }
+
+    /// Counts one more active (a user, or an open-model request in flight).
+    pub fn arrive(&self) {
         let now = self.active.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak.fetch_max(now, Ordering::Relaxed);
-        ActiveGuard(self)
+    }
+
+    /// Counts one fewer active; pairs with [`Activity::arrive`].
+    pub fn leave(&self) {
+        self.active.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -62,7 +72,7 @@ struct ActiveGuard<'a>(&'a Activity);
 
 impl Drop for ActiveGuard<'_> {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::Relaxed);
+        self.0.leave();
     }
 }
 
@@ -104,11 +114,13 @@ pub async fn run<T: Transport>(
         let completion = match result {
             Ok(reply) => Completion {
                 latency: Some(latency),
+                service: None,
                 warmup,
                 failure: status_failure(request, &reply),
             },
             Err(err) => Completion {
                 latency: None,
+                service: None,
                 warmup,
                 failure: Some(transport_failure(err)),
             },

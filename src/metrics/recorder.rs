@@ -36,6 +36,9 @@ pub struct Completion {
     /// Time from send to the end of the body; `None` when no response arrived
     /// (connect, timeout and I/O failures are counted but not timed).
     pub latency: Option<Duration>,
+    /// Open model: time from the actual send to the end of the body (the
+    /// latency is then measured from the intended send time).
+    pub service: Option<Duration>,
     /// Whether it completed during the warm-up (time series only, no statistics).
     pub warmup: bool,
     /// Why it failed, if it did.
@@ -94,9 +97,12 @@ struct Slot {
 #[derive(Debug)]
 struct Measured {
     requests: u64,
+    dropped: u64,
     errors: ErrorCounts,
     examples: Vec<ErrorExample>,
     hist: Histogram<u64>,
+    /// Allocated on the first service-time sample (open model only).
+    service: Option<Histogram<u64>>,
 }
 
 /// The current second of one request name.
@@ -173,9 +179,24 @@ impl Recorder {
         if let Some(us) = micros {
             record(&mut measured.hist, us);
         }
+        if let Some(service) = completion.service {
+            let us = u64::try_from(service.as_micros()).unwrap_or(u64::MAX);
+            record(measured.service.get_or_insert_with(new_latency), us);
+        }
         if let Some(failure) = completion.failure {
             measured.errors.add(failure.kind, 1);
             add_example(&mut measured.examples, failure);
+        }
+    }
+
+    /// Counts an arrival of `request` dropped because too many requests were
+    /// in flight (open model); only post-warm-up drops reach the statistics.
+    pub fn drop_arrival(&self, worker: usize, request: usize, warmup: bool) {
+        if warmup {
+            return;
+        }
+        if let Some(slot) = self.shard(worker).slots.get_mut(request) {
+            slot.measured.dropped += 1;
         }
     }
 
@@ -283,14 +304,20 @@ impl Measured {
     fn new() -> Self {
         Self {
             requests: 0,
+            dropped: 0,
             errors: ErrorCounts::default(),
             examples: Vec::new(),
             hist: new_latency(),
+            service: None,
         }
     }
 
     fn merge(&mut self, other: &Measured) {
         self.requests += other.requests;
+        self.dropped += other.dropped;
+        if let Some(theirs) = &other.service {
+            add_histogram(self.service.get_or_insert_with(new_latency), theirs);
+        }
         self.errors.merge(&other.errors);
         for example in &other.examples {
             match self
@@ -318,9 +345,12 @@ impl Measured {
             errors: self.errors,
             error_examples: top_examples(&self.examples),
             rps,
+            dropped: self.dropped,
             latency: summarise(&self.hist),
             histogram: encode(&self.hist),
             series,
+            service: self.service.as_ref().and_then(summarise),
+            service_histogram: self.service.as_ref().map(encode),
         }
     }
 }
@@ -415,6 +445,7 @@ mod tests {
     fn ok(ms: u64, warmup: bool) -> Completion {
         Completion {
             latency: Some(Duration::from_millis(ms)),
+            service: None,
             warmup,
             failure: None,
         }
@@ -423,6 +454,7 @@ mod tests {
     fn failed(kind: ErrorKind, message: &str, timed: bool) -> Completion {
         Completion {
             latency: timed.then_some(Duration::from_millis(1)),
+            service: None,
             warmup: false,
             failure: Some(Failure {
                 kind,

@@ -92,6 +92,41 @@ pub struct LoadExecuted {
     pub warmup_requests: u64,
     /// Requests still in flight after the grace period, cancelled and not in the statistics.
     pub cancelled: u64,
+    /// CPU time perfgate itself used during the load (user + system), in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<f64>,
+    /// The open model's generator health; absent for the closed model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<OpenExecuted>,
+}
+
+/// How well the open model's generator kept to its schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OpenExecuted {
+    /// The planned average arrival rate over the elapsed time, per second.
+    pub target_rate: f64,
+    /// Arrivals actually dispatched (sent or dropped) per second.
+    pub achieved_rate: f64,
+    /// Arrivals the schedule intended before the end.
+    pub scheduled: u64,
+    /// Arrivals dispatched: sent plus dropped.
+    pub dispatched: u64,
+    /// Arrivals sent as requests.
+    pub sent: u64,
+    /// Arrivals dropped because `max_in_flight` requests were in flight (warm-up included).
+    pub dropped: u64,
+    /// Arrivals dispatched more than 10 ms after their intended time.
+    pub late: u64,
+    /// The largest dispatch lag, in ms.
+    pub lag_max_ms: f64,
+    /// The 99th percentile dispatch lag, in ms.
+    pub lag_p99_ms: f64,
+    /// The cap on requests in flight.
+    pub max_in_flight: u32,
+    /// How far below the target the achieved rate may fall (a fraction) for a valid run.
+    pub tolerance: f64,
+    /// The largest p99 dispatch lag for a valid run, in ms.
+    pub max_lag_ms: f64,
 }
 
 /// Statistics for one request name, or for all together.
@@ -107,12 +142,22 @@ pub struct RequestStats {
     pub error_examples: Vec<ErrorExample>,
     /// Requests per second over the measured window.
     pub rps: f64,
+    /// Arrivals dropped because `max_in_flight` was reached (open model, measured window).
+    #[serde(default)]
+    pub dropped: u64,
     /// Latency summary in milliseconds; absent when nothing was timed.
     pub latency: Option<LatencySummary>,
     /// The latency histogram: HdrHistogram V2 + deflate, base64; microseconds, 3 significant figures.
     pub histogram: String,
     /// Per-second series from the start of the load (warm-up included).
     pub series: Vec<SeriesPoint>,
+    /// Open model: service time (actual send to end of body), in ms; latency
+    /// above is measured from the intended send time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<LatencySummary>,
+    /// Open model: the service-time histogram, encoded like `histogram`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_histogram: Option<String>,
 }
 
 /// Failed requests by kind.

@@ -10,7 +10,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
-use super::values::{Dur, Method, Rate, Scalar, StatusExpect, ThinkTime};
+use super::values::{Dur, Fraction, Method, Rate, Scalar, StatusExpect, ThinkTime};
 
 /// A load-test plan.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -42,21 +42,38 @@ pub struct Plan {
     pub reports: Reports,
 }
 
-/// The closed workload model: users that wait between requests, as in Locust.
+/// The workload: the closed model (`users`, as in Locust) or the open model
+/// (`rate` or `stages`: arrivals on a clock). Give one or the other.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Load {
-    /// How many concurrent users.
-    #[schemars(with = "u32", range(min = 1))]
-    pub users: Spanned<u32>,
-    /// How fast users start, e.g. `5/s`. Default: all users within the first second.
+    /// Closed model: how many concurrent users.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub users: Option<Spanned<u32>>,
+    /// Closed model: how fast users start, e.g. `5/s`. Default: all users within the first second.
     pub spawn_rate: Option<Rate>,
-    /// How long the load runs, warm-up included.
-    #[schemars(with = "Dur")]
-    pub duration: Spanned<Dur>,
-    /// Each user's wait between requests: `3s..5s`, `2s`, or `0s` (the default).
+    /// Closed model: each user's wait between requests: `3s..5s`, `2s`, or `0s` (the default).
+    #[schemars(with = "Option<ThinkTime>")]
+    pub think_time: Option<Spanned<ThinkTime>>,
+    /// Open model: a constant arrival rate such as `200/s`; with `stages`, the rate they start from (default 0).
+    #[schemars(with = "Option<Rate>")]
+    pub rate: Option<Spanned<Rate>>,
+    /// Open model: linear ramps of the arrival rate, each from the previous rate; the last rate then holds.
     #[serde(default)]
-    pub think_time: ThinkTime,
+    #[schemars(with = "Vec<RateStageSpec>")]
+    pub stages: Vec<Spanned<RateStageSpec>>,
+    /// Open model: the most requests in flight at once; arrivals beyond it are dropped and counted. Default 1000.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub max_in_flight: Option<Spanned<u32>>,
+    /// Open model: how far the achieved arrival rate may fall below the target before the run is invalid. Default `2%`.
+    #[schemars(with = "Option<Fraction>")]
+    pub tolerance: Option<Spanned<Fraction>>,
+    /// Open model: the largest p99 dispatch lag of a valid run. Default `100ms`.
+    #[schemars(with = "Option<Dur>")]
+    pub max_lag: Option<Spanned<Dur>>,
+    /// How long the load runs, warm-up included. With `stages` it defaults to their total.
+    #[schemars(with = "Option<Dur>")]
+    pub duration: Option<Spanned<Dur>>,
     /// The first part of the run, excluded from SLO statistics but kept in the time series.
     #[serde(default)]
     #[schemars(with = "Option<Dur>")]
@@ -65,6 +82,16 @@ pub struct Load {
     pub seed: Option<u64>,
     /// How long requests still in flight at the end may take before they are cancelled. Default `5s`.
     pub grace: Option<Dur>,
+}
+
+/// One linear ramp of the open model's arrival rate.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateStageSpec {
+    /// The rate reached at the end of the ramp, e.g. `200/s`.
+    pub rate: Rate,
+    /// How long the ramp takes, e.g. `30s`.
+    pub over: Dur,
 }
 
 /// Settings shared by every request.

@@ -22,14 +22,110 @@ pub struct ValidPlan {
     pub host: String,
     /// The system under test to start for the run, if any.
     pub serve: Option<ServeDef>,
-    /// The closed workload.
-    pub load: ClosedLoad,
+    /// The workload: closed (users) or open (arrivals on a clock).
+    pub load: Workload,
     /// The requests users make, in plan order.
     pub requests: Vec<RequestDef>,
     /// The objectives, in plan order.
     pub objectives: Vec<Objective>,
     /// Where reports go (plan settings with command-line overrides applied).
     pub reports: ReportPaths,
+}
+
+/// The workload model, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Workload {
+    /// Users that wait for each response, then think (Locust, k6 VUs).
+    Closed(ClosedLoad),
+    /// Arrivals on a clock, whatever the responses do (k6 arrival-rate, wrk2).
+    Open(OpenLoad),
+}
+
+impl Workload {
+    /// The planned duration, warm-up included.
+    pub fn duration(&self) -> Duration {
+        match self {
+            Workload::Closed(l) => l.duration,
+            Workload::Open(l) => l.duration,
+        }
+    }
+
+    /// The warm-up excluded from the statistics.
+    pub fn warmup(&self) -> Duration {
+        match self {
+            Workload::Closed(l) => l.warmup,
+            Workload::Open(l) => l.warmup,
+        }
+    }
+
+    /// The seed of the run's randomness.
+    pub fn seed(&self) -> u64 {
+        match self {
+            Workload::Closed(l) => l.seed,
+            Workload::Open(l) => l.seed,
+        }
+    }
+
+    /// The most requests in flight at once: the users, or `max_in_flight`.
+    pub fn concurrency(&self) -> u32 {
+        match self {
+            Workload::Closed(l) => l.users,
+            Workload::Open(l) => l.max_in_flight,
+        }
+    }
+
+    /// What progress calls the concurrent things: `users` or `in flight`.
+    pub fn concurrency_label(&self) -> &'static str {
+        match self {
+            Workload::Closed(_) => "users",
+            Workload::Open(_) => "in flight",
+        }
+    }
+
+    /// A short description for people: `100 users` or `200/s`.
+    pub fn describe(&self) -> String {
+        match self {
+            Workload::Closed(l) => format!("{} users", l.users),
+            Workload::Open(l) => match l.stages.as_slice() {
+                [] => format!("{}/s", l.start_rate),
+                stages => format!("{}/s ramping through {} stages", l.start_rate, stages.len()),
+            },
+        }
+    }
+}
+
+/// The open workload model, resolved: a rate that starts at `start_rate` and
+/// ramps linearly through `stages`, then holds the last rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenLoad {
+    /// Arrivals per second at the start.
+    pub start_rate: f64,
+    /// Linear ramps, in order.
+    pub stages: Vec<RateStage>,
+    /// Total duration of the load, warm-up included.
+    pub duration: Duration,
+    /// The first part of the run excluded from SLO statistics.
+    pub warmup: Duration,
+    /// The seed for request choice.
+    pub seed: u64,
+    /// How long in-flight requests may take after the end before they are cancelled.
+    pub grace: Duration,
+    /// Most requests in flight at once; arrivals beyond it are dropped and counted.
+    pub max_in_flight: u32,
+    /// How far (a fraction) the achieved arrival rate may fall below the target
+    /// before the run is invalid.
+    pub tolerance: f64,
+    /// The largest p99 dispatch lag for a valid run.
+    pub max_lag: Duration,
+}
+
+/// One linear ramp of the arrival rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateStage {
+    /// The rate reached at the end of the stage, per second.
+    pub rate: f64,
+    /// How long the ramp takes.
+    pub over: Duration,
 }
 
 /// The closed workload model, resolved.

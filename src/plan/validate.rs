@@ -15,8 +15,10 @@ use url::Url;
 use super::diagnostic::{Diagnostic, nearest};
 use super::load::{PlanError, PlanSource};
 use super::serve_spec::ServeSpec;
-use super::types::{Plan, RequestSpec};
-use super::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ServeDef, ValidPlan};
+use super::types::{Load, Plan, RequestSpec};
+use super::valid::{
+    Body, ClosedLoad, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, ValidPlan, Workload,
+};
 use super::values::{Dur, Rate, Scalar};
 use crate::slo::evaluate::{ALL, Objective};
 use crate::slo::expr::is_request_name;
@@ -30,6 +32,12 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
+/// The open model's cap on requests in flight unless the plan says otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1000;
+/// How far the achieved arrival rate may fall below the target unless the plan says otherwise.
+pub const DEFAULT_TOLERANCE: f64 = 0.02;
+/// The largest p99 dispatch lag of a valid open-model run unless the plan says otherwise.
+pub const DEFAULT_MAX_LAG: Duration = Duration::from_millis(100);
 /// A first word of `serve.command` that means this perfgate executable.
 pub const SELF_PROGRAM: &str = "perfgate";
 
@@ -179,26 +187,67 @@ impl Validator<'_> {
         })
     }
 
-    fn load(&mut self, plan: &Plan, o: &Overrides) -> ClosedLoad {
+    fn load(&mut self, plan: &Plan, o: &Overrides) -> Workload {
         let load = &plan.load;
-        let users = o.users.unwrap_or(load.users.value);
-        if users == 0 {
-            let message = "`users` must be at least 1";
-            let d = match o.users {
-                Some(_) => Diagnostic::new("--users", "", 0, 0, message.into()),
-                None => self.at(load.users.referenced, message),
-            };
-            self.problem(d);
+        let open = load.rate.is_some() || !load.stages.is_empty();
+        let (line, column) = self.key_location("load");
+        if open && load.users.is_some() {
+            let d = self.source.diagnostic(
+                line,
+                column,
+                "conflicting load settings: `users` is the closed model, `rate` and `stages` the open model",
+            );
+            self.problem(d.with_help("give either `users` or `rate`/`stages`, not both"));
+        } else if !open && load.users.is_none() && o.users.is_none() {
+            let d = self.source.diagnostic(
+                line,
+                column,
+                "`load` needs `users` (closed model) or `rate`/`stages` (open model)",
+            );
+            self.problem(
+                d.with_help("e.g. `users: 50` with `think_time: 1s..2s`, or `rate: 200/s`"),
+            );
         }
-        let duration = o.duration.unwrap_or(load.duration.value).0;
+        let duration = self.duration(load, o);
+        let warmup = self.warmup(load, duration);
+        let seed = load.seed.unwrap_or_else(|| fastrand::u64(..));
+        let grace = load.grace.map_or(DEFAULT_GRACE, |g| g.0);
+        if open {
+            Workload::Open(self.open_load(load, o, (duration, warmup, seed, grace)))
+        } else {
+            Workload::Closed(self.closed_load(load, o, (duration, warmup, seed, grace)))
+        }
+    }
+
+    fn duration(&mut self, load: &Load, o: &Overrides) -> Duration {
+        let from_stages: Duration = load.stages.iter().map(|s| s.value.over.0).sum();
+        let duration = match (o.duration, &load.duration) {
+            (Some(d), _) => d.0,
+            (None, Some(d)) => d.value.0,
+            (None, None) if !from_stages.is_zero() => from_stages,
+            (None, None) => {
+                let (line, column) = self.key_location("load");
+                let d = self.source.diagnostic(
+                    line,
+                    column,
+                    "`load` needs a `duration`, e.g. `duration: 60s`",
+                );
+                self.problem(d);
+                return Duration::ZERO;
+            }
+        };
         if duration.is_zero() {
             let message = "`duration` must be longer than 0s";
-            let d = match o.duration {
-                Some(_) => Diagnostic::new("--duration", "", 0, 0, message.into()),
-                None => self.at(load.duration.referenced, message),
+            let d = match (o.duration, &load.duration) {
+                (None, Some(d)) => self.at(d.referenced, message),
+                _ => Diagnostic::new("--duration", "", 0, 0, message.into()),
             };
             self.problem(d);
         }
+        duration
+    }
+
+    fn warmup(&mut self, load: &Load, duration: Duration) -> Duration {
         let warmup = load.warmup.as_ref().map_or(Duration::ZERO, |w| w.value.0);
         if let Some(w) = &load.warmup
             && !duration.is_zero()
@@ -216,6 +265,43 @@ impl Validator<'_> {
                 "the warm-up is excluded from the statistics, so nothing would be measured",
             ));
         }
+        warmup
+    }
+
+    fn closed_load(
+        &mut self,
+        load: &Load,
+        o: &Overrides,
+        (duration, warmup, seed, grace): (Duration, Duration, u64, Duration),
+    ) -> ClosedLoad {
+        for (given, key) in [
+            (
+                load.max_in_flight.as_ref().map(|s| s.referenced),
+                "max_in_flight",
+            ),
+            (load.tolerance.as_ref().map(|s| s.referenced), "tolerance"),
+            (load.max_lag.as_ref().map(|s| s.referenced), "max_lag"),
+        ] {
+            if let Some(at) = given {
+                let d = self.at(
+                    at,
+                    format!("`{key}` belongs to the open model (`rate`/`stages`), not to `users`"),
+                );
+                self.problem(d);
+            }
+        }
+        let users = o
+            .users
+            .or(load.users.as_ref().map(|u| u.value))
+            .unwrap_or(1);
+        if users == 0 {
+            let message = "`users` must be at least 1";
+            let d = match (o.users, &load.users) {
+                (None, Some(u)) => self.at(u.referenced, message),
+                _ => Diagnostic::new("--users", "", 0, 0, message.into()),
+            };
+            self.problem(d);
+        }
         let spawn_rate = o
             .spawn_rate
             .or(load.spawn_rate)
@@ -224,10 +310,60 @@ impl Validator<'_> {
             users,
             spawn_rate,
             duration,
-            think_time: load.think_time,
+            think_time: load
+                .think_time
+                .as_ref()
+                .map(|t| t.value)
+                .unwrap_or_default(),
             warmup,
-            seed: load.seed.unwrap_or_else(|| fastrand::u64(..)),
-            grace: load.grace.map_or(DEFAULT_GRACE, |g| g.0),
+            seed,
+            grace,
+        }
+    }
+
+    fn open_load(
+        &mut self,
+        load: &Load,
+        o: &Overrides,
+        (duration, warmup, seed, grace): (Duration, Duration, u64, Duration),
+    ) -> OpenLoad {
+        if let Some(t) = &load.think_time {
+            let d = self.at(t.referenced, "`think_time` belongs to the closed model (`users`); the open model's arrivals do not wait for responses");
+            self.problem(d);
+        }
+        if load.spawn_rate.is_some() || o.spawn_rate.is_some() || o.users.is_some() {
+            let (line, column) = self.key_location("load");
+            let d = self.source.diagnostic(line, column, "`spawn_rate`, `--users` and `--spawn-rate` belong to the closed model, but this plan's load is open (`rate`/`stages`)");
+            self.problem(d);
+        }
+        let max_in_flight = load
+            .max_in_flight
+            .as_ref()
+            .map_or(DEFAULT_MAX_IN_FLIGHT, |m| m.value);
+        if let (0, Some(m)) = (max_in_flight, &load.max_in_flight) {
+            let d = self.at(m.referenced, "`max_in_flight` must be at least 1");
+            self.problem(d);
+        }
+        OpenLoad {
+            start_rate: load.rate.as_ref().map_or(0.0, |r| r.value.per_second),
+            stages: load
+                .stages
+                .iter()
+                .map(|s| RateStage {
+                    rate: s.value.rate.per_second,
+                    over: s.value.over.0,
+                })
+                .collect(),
+            duration,
+            warmup,
+            seed,
+            grace,
+            max_in_flight,
+            tolerance: load
+                .tolerance
+                .as_ref()
+                .map_or(DEFAULT_TOLERANCE, |t| t.value.0),
+            max_lag: load.max_lag.as_ref().map_or(DEFAULT_MAX_LAG, |m| m.value.0),
         }
     }
 

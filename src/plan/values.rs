@@ -122,6 +122,52 @@ impl JsonSchema for Rate {
     }
 }
 
+/// A fraction written as a percentage (`2%`) or a number in [0, 1] (`0.02`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fraction(pub f64);
+
+impl Fraction {
+    /// Parses `2%`, `0.5 %` or `0.02`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let (number, scale) = match t.strip_suffix('%') {
+            Some(n) => (n.trim(), 100.0),
+            None => (t, 1.0),
+        };
+        let value = number
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| v / scale)
+            .ok_or_else(|| format!("invalid fraction `{t}`: expected a percentage such as `2%` or a number such as `0.02`"))?;
+        if !(0.0..=1.0).contains(&value) {
+            return Err(format!(
+                "invalid fraction `{t}`: it must be between 0% and 100%"
+            ));
+        }
+        Ok(Fraction(value))
+    }
+}
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Scalar::deserialize(d)?;
+        Fraction::parse(&text.0).map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for Fraction {
+    fn schema_name() -> Cow<'static, str> {
+        "Fraction".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": ["string", "number"],
+            "description": "A fraction: a percentage such as `2%`, or a number from 0 to 1."
+        })
+    }
+}
+
 /// A user's wait between requests: none, a constant, or uniform in a range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ThinkTime {

@@ -34,11 +34,14 @@ pub fn render(report: &RunReport<'_>) -> String {
 fn heading(out: &mut String, report: &RunReport<'_>) {
     let s = report.summary;
     let load = &s.load;
+    let workload = match &load.open {
+        Some(open) => format!("open model {:.0}/s", open.target_rate),
+        None => format!("{} users", load.users),
+    };
     let mut line = format!(
-        "{} against {}: {} users, {:.1} s",
+        "{} against {}: {workload}, {:.1} s",
         plain_text(&s.plan.name),
         plain_text(&s.plan.host),
-        load.users,
         load.elapsed_s
     );
     if load.warmup_s > 0.0 {
@@ -49,11 +52,29 @@ fn heading(out: &mut String, report: &RunReport<'_>) {
         line.push_str(" [PARTIAL]");
     }
     out.push_str(&truncate(&line, WIDTH));
-    out.push_str("\n\n");
+    out.push('\n');
+    if let Some(open) = &load.open {
+        let health = format!(
+            "arrivals {:.1}/s of {:.1}/s, {} dropped, {} late, lag p99 {:.1} ms, max {:.1} ms",
+            open.achieved_rate,
+            open.target_rate,
+            format_count(open.dropped),
+            format_count(open.late),
+            open.lag_p99_ms,
+            open.lag_max_ms
+        );
+        out.push_str(&truncate(&health, WIDTH));
+        out.push('\n');
+    }
+    out.push('\n');
 }
 
 fn table(out: &mut String, report: &RunReport<'_>) {
-    out.push_str("Requests (latency in ms)\n");
+    if report.summary.load.open.is_some() {
+        out.push_str("Requests (latency from the intended send time, in ms)\n");
+    } else {
+        out.push_str("Requests (latency in ms)\n");
+    }
     let headers = ["avg", "min", "max", "p50", "p90", "p95", "p99", "req/s"];
     let mut line = format!("{:<NAME$} {:>REQS$} {:>FAILS$}", "Name", "reqs", "fails");
     for header in headers {
@@ -69,6 +90,36 @@ fn table(out: &mut String, report: &RunReport<'_>) {
     out.push_str(&"-".repeat(WIDTH));
     out.push('\n');
     row(out, "Aggregated", &report.summary.overall);
+    out.push('\n');
+    service_table(out, report);
+}
+
+/// Open model: service time (actual send to end of body) beside the latency.
+fn service_table(out: &mut String, report: &RunReport<'_>) {
+    let s = report.summary;
+    if s.overall.service.is_none() {
+        return;
+    }
+    out.push_str("Service time (from the actual send, in ms)\n");
+    for stats in s.requests.iter().chain(std::iter::once(&s.overall)) {
+        let Some(l) = &stats.service else { continue };
+        let name = if stats.name == s.overall.name {
+            "Aggregated".to_string()
+        } else {
+            plain_text(&stats.name)
+        };
+        let mut line = format!(
+            "{:<NAME$} {:>REQS$} {:>FAILS$}",
+            truncate(&name, NAME),
+            "",
+            ""
+        );
+        for value in [l.mean, l.min, l.max, l.p50, l.p90, l.p95, l.p99] {
+            let _ = write!(line, " {:>CELL$}", ms_cell(value));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
     out.push('\n');
 }
 

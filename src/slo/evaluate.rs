@@ -188,12 +188,12 @@ fn observe(expr: &SloExpr, stats: &RequestStats, scope: &str) -> Result<Observat
             samples: requests,
         },
         Quantity::Count => Observation::Value {
-            value: if expr.metric == Metric::Errors {
-                stats.errors.total as f64
-            } else {
-                requests as f64
+            value: match expr.metric {
+                Metric::Errors => stats.errors.total as f64,
+                Metric::Dropped => stats.dropped as f64,
+                _ => requests as f64,
             },
-            samples: requests,
+            samples: requests + stats.dropped,
         },
     };
     // A value that is not a number cannot pass or fail honestly.
@@ -217,7 +217,9 @@ fn latency_ms(metric: Metric, hist: &Histogram<u64>) -> Option<f64> {
         Metric::Mean => Some(hist.mean() / 1000.0),
         Metric::Min => Some(ms(hist.min())),
         Metric::Max => Some(ms(hist.max())),
-        Metric::ErrorRate | Metric::Errors | Metric::Requests | Metric::Rps => None,
+        Metric::ErrorRate | Metric::Errors | Metric::Requests | Metric::Rps | Metric::Dropped => {
+            None
+        }
     }
 }
 
@@ -264,6 +266,9 @@ pub(crate) mod fixtures {
                 Vec::new()
             },
             rps: requests as f64 / 10.0,
+            dropped: 0,
+            service: None,
+            service_histogram: None,
             latency: histogram::summarise(&hist),
             histogram: histogram::encode(&hist),
             series: vec![SeriesPoint {
@@ -298,6 +303,9 @@ pub(crate) mod fixtures {
                 .flat_map(|stats| stats.error_examples.clone())
                 .collect(),
             rps: count as f64 / 10.0,
+            dropped: 0,
+            service: None,
+            service_histogram: None,
             latency: histogram::summarise(&hist),
             histogram: histogram::encode(&hist),
             series: Vec::new(),
@@ -331,6 +339,8 @@ pub(crate) mod fixtures {
                 requests_started: count,
                 warmup_requests: 0,
                 cancelled: 0,
+                cpu_s: None,
+                open: None,
             },
             overall,
             requests,

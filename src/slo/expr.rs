@@ -25,6 +25,8 @@ pub enum Metric {
     Requests,
     /// Requests per second over the measured window.
     Rps,
+    /// Open-model arrivals dropped because `max_in_flight` was reached.
+    Dropped,
 }
 
 /// What kind of quantity a metric is, which decides the units it accepts.
@@ -46,7 +48,7 @@ impl Metric {
         match self {
             Metric::Percentile(_) | Metric::Mean | Metric::Min | Metric::Max => Quantity::Latency,
             Metric::ErrorRate => Quantity::Rate,
-            Metric::Errors | Metric::Requests => Quantity::Count,
+            Metric::Errors | Metric::Requests | Metric::Dropped => Quantity::Count,
             Metric::Rps => Quantity::Throughput,
         }
     }
@@ -62,6 +64,7 @@ impl fmt::Display for Metric {
             Metric::ErrorRate => f.write_str("error_rate"),
             Metric::Errors => f.write_str("errors"),
             Metric::Requests => f.write_str("requests"),
+            Metric::Dropped => f.write_str("dropped"),
             Metric::Rps => f.write_str("rps"),
         }
     }
@@ -137,7 +140,7 @@ pub struct SloParseError {
 }
 
 const METRIC_HELP: &str =
-    "pN (e.g. p95, p99.9), mean, min, max, error_rate, errors, requests or rps";
+    "pN (e.g. p95, p99.9), mean, min, max, error_rate, errors, requests, rps or dropped";
 
 /// Parses one SLO expression.
 pub fn parse(input: &str) -> Result<SloExpr, SloParseError> {
@@ -222,6 +225,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
         "error_rate" => Metric::ErrorRate,
         "errors" => Metric::Errors,
         "requests" => Metric::Requests,
+        "dropped" => Metric::Dropped,
         "rps" => Metric::Rps,
         _ => {
             let Some(number) = text.strip_prefix('p') else {
