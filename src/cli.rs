@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check plans without sending anything.
     Validate(ValidateArgs),
+    /// Render reports (HTML, JUnit, Markdown, CSV) from a JSON report; sends nothing.
+    Report(ReportArgs),
     /// Print a JSON schema (draft-07).
     Schema(SchemaArgs),
     /// Serve the built-in demo prediction API (a stand-in for an ML service).
@@ -78,12 +80,37 @@ pub struct RunArgs {
     /// Write the JUnit XML report here (overrides `reports.junit`).
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Write the self-contained HTML report here (overrides `reports.html`).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write PREFIX_stats.csv, PREFIX_history.csv and PREFIX_failures.csv.
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
     /// No live progress (also off when `CI` is set or stderr is not a terminal).
     #[arg(long)]
     pub no_progress: bool,
     /// Print only the verdict (reports are still written).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Options of `perfgate report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `perfgate run --json`.
+    pub report: PathBuf,
+    /// Write the self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the Markdown summary here.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Write PREFIX_stats.csv, PREFIX_history.csv and PREFIX_failures.csv.
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
 }
 
 /// Options of `perfgate validate`.

@@ -126,10 +126,11 @@ pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
     if failing.is_empty() {
         Verdict::new(Outcome::Pass, Vec::new())
     } else {
-        Verdict::new(
-            Outcome::Fail,
-            failing.iter().map(|slo| slo.message.clone()).collect(),
-        )
+        let mut reasons: Vec<String> = failing.iter().map(|slo| slo.message.clone()).collect();
+        if let Some(aborted) = &summary.load.aborted {
+            reasons.insert(0, aborted.clone());
+        }
+        Verdict::new(Outcome::Fail, reasons)
     }
 }
 
@@ -178,6 +179,7 @@ mod tests {
                 expr: parse(text).unwrap(),
                 warn: *warn,
                 line: None,
+                window: None,
             })
             .collect();
         evaluate(&objectives, s).unwrap()

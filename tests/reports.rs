@@ -181,6 +181,7 @@ fn realistic_summary() -> Summary {
             cancelled: 3,
             cpu_s: None,
             open: None,
+            aborted: None,
         },
         overall,
         requests,
@@ -192,6 +193,7 @@ fn realistic_summary() -> Summary {
                 HOSTILE.into(),
             ],
         }),
+        windows: Vec::new(),
     }
 }
 
@@ -211,6 +213,7 @@ fn slos(summary: &Summary) -> Vec<SloResult> {
         expr: parse(text).unwrap(),
         warn: *warn,
         line: Some(30 + i as u64),
+        window: None,
     })
     .collect();
     evaluate(&objectives, summary).unwrap()

@@ -3,6 +3,7 @@
 mod completions;
 mod init;
 mod progress;
+mod report;
 mod run;
 mod schema;
 mod serving;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => Ok(validate::validate(&args)),
+        Command::Report(args) => Ok(report::report(&args)),
         Command::Schema(args) => schema::schema(&args),
         Command::Init(args) => init::init(&args),
         Command::Completions(args) => Ok(completions::completions(&args)),

@@ -13,6 +13,7 @@ use crate::gate::{self, ExitCode, Verdict};
 use crate::metrics::summary::Summary;
 use crate::plan::values::Dur;
 use crate::plan::{self, Overrides, ValidPlan};
+use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::{self, Exporter, RunReport, check_writable, github, markdown, terminal};
@@ -27,6 +28,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         duration: args.duration,
         json: args.json.clone(),
         junit: args.junit.clone(),
+        html: args.html.clone(),
     };
     let plan = match plan::load(&args.plan, &overrides) {
         Ok(plan) => plan,
@@ -35,9 +37,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::Invalid);
         }
     };
-    for path in [&plan.reports.json, &plan.reports.junit]
+    let csv_paths = args.csv.as_deref().map(report::csv::paths);
+    for path in [&plan.reports.json, &plan.reports.junit, &plan.reports.html]
         .into_iter()
         .flatten()
+        .chain(csv_paths.iter().flatten())
     {
         if let Err(e) = check_writable(path) {
             eprintln!("error: {e}");
@@ -82,7 +86,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         print!("{}", terminal::render(&report));
     }
     ci_output(&report);
-    write_reports(&plan, &report, &verdict, args.quiet)
+    write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)
 }
 
 /// What the load phase produced.
@@ -179,13 +183,15 @@ async fn interrupted() {
 /// run makes the exit code 3, whatever the gate said.
 fn write_reports(
     plan: &ValidPlan,
+    csv: Option<&std::path::Path>,
     report: &RunReport<'_>,
     verdict: &Verdict,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
-    let targets: [(&Option<std::path::PathBuf>, &dyn Exporter); 2] = [
+    let targets: [(&Option<std::path::PathBuf>, &dyn Exporter); 3] = [
         (&plan.reports.json, &JsonExporter),
         (&plan.reports.junit, &JunitExporter),
+        (&plan.reports.html, &HtmlExporter),
     ];
     let mut failed = false;
     for (path, exporter) in targets {
@@ -193,6 +199,16 @@ fn write_reports(
         match report::export(exporter, report, path) {
             Ok(()) if quiet => {}
             Ok(()) => eprintln!("perfgate: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if let Some(prefix) = csv {
+        match report::csv::export(report, prefix) {
+            Ok(_) if quiet => {}
+            Ok(_) => eprintln!("perfgate: wrote {}_*.csv", prefix.display()),
             Err(e) => {
                 eprintln!("error: {e}");
                 failed = true;

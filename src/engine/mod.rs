@@ -17,6 +17,7 @@ pub mod schedule;
 mod ticker;
 pub mod transport;
 mod user;
+pub mod windows;
 
 pub use progress::Progress;
 pub use reqwest_transport::{ClientError, ReqwestTransport};

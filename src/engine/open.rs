@@ -26,6 +26,7 @@ use super::run::{drain, summary};
 use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::Activity;
+use super::windows::Judge;
 use crate::metrics::histogram::{new_latency, percentile_ms, record};
 use crate::metrics::recorder::{Completion, Recorder};
 use crate::metrics::summary::{LoadExecuted, OpenExecuted, Summary};
@@ -59,6 +60,7 @@ pub(super) async fn run<T: Transport>(
     load: &OpenLoad,
     transport: T,
     interrupt: impl Future<Output = ()> + Send,
+    windows: (Judge, watch::Sender<Option<String>>),
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
     let arrivals = Arrivals::new(load);
@@ -77,8 +79,8 @@ pub(super) async fn run<T: Transport>(
     let ticker = Ticker::new(
         &shared.recorder,
         &shared.activity,
-        start,
-        load.duration,
+        (start, load.duration),
+        windows,
         progress,
     );
     let work = async {
@@ -99,7 +101,7 @@ pub(super) async fn run<T: Transport>(
     };
     let ((interrupted, account, elapsed, ended_at), ticker) =
         tokio::join!(work, ticker.run(done_rx));
-    ticker.finish();
+    let windows = ticker.finish();
 
     let totals = shared.recorder.finish(elapsed.saturating_sub(load.warmup));
     let scheduled = arrivals.count_before(elapsed);
@@ -141,8 +143,11 @@ pub(super) async fn run<T: Transport>(
         cancelled: totals.cancelled,
         cpu_s: None,
         open: Some(open),
+        aborted: None,
     };
-    summary(plan, (started_at, ended_at), interrupted, executed, totals)
+    let mut summary = summary(plan, (started_at, ended_at), interrupted, executed, totals);
+    summary.windows = windows;
+    summary
 }
 
 /// Walks the schedule until its end or `interrupt`; returns whether it was

@@ -17,6 +17,7 @@ use super::schedule::Schedule;
 use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::{self, Activity, Crew};
+use super::windows::Judge;
 use super::{cpu, open};
 use crate::metrics::recorder::{Recorder, Totals};
 use crate::metrics::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
@@ -42,10 +43,25 @@ pub async fn run<T: Transport>(
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
     let cpu_before = cpu::used();
-    let mut summary = match &plan.load {
-        Workload::Closed(load) => closed(plan, load, transport, interrupt, progress).await,
-        Workload::Open(load) => open::run(plan, load, transport, interrupt, progress).await,
+    let names: Vec<String> = plan.requests.iter().map(|r| r.name.clone()).collect();
+    let judge = Judge::new(&plan.objectives, &names, plan.load.warmup());
+    let (abort_tx, mut abort_rx) = watch::channel(None);
+    let stop = async move {
+        tokio::select! {
+            () = interrupt => {}
+            _ = abort_rx.wait_for(Option::is_some) => {}
+        }
     };
+    let windows = (judge, abort_tx.clone());
+    let mut summary = match &plan.load {
+        Workload::Closed(load) => closed(plan, load, transport, stop, windows, progress).await,
+        Workload::Open(load) => open::run(plan, load, transport, stop, windows, progress).await,
+    };
+    if let Some(reason) = abort_tx.borrow().clone() {
+        // Stopped by a breach, not by the user: the verdict is the SLOs'.
+        summary.partial = false;
+        summary.load.aborted = Some(reason);
+    }
     summary.load.cpu_s = cpu::used()
         .zip(cpu_before)
         .map(|(after, before)| after.saturating_sub(before).as_secs_f64());
@@ -58,6 +74,7 @@ async fn closed<T: Transport>(
     load: &ClosedLoad,
     transport: T,
     interrupt: impl Future<Output = ()> + Send,
+    windows: (Judge, watch::Sender<Option<String>>),
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
     let load = load.clone();
@@ -84,8 +101,8 @@ async fn closed<T: Transport>(
     let ticker = Ticker::new(
         &crew.recorder,
         &crew.activity,
-        start,
-        load.duration,
+        (start, load.duration),
+        windows,
         progress,
     );
     let end = async {
@@ -107,7 +124,7 @@ async fn closed<T: Transport>(
         (interrupted, elapsed, ended_at)
     };
     let ((interrupted, elapsed, ended_at), ticker) = tokio::join!(end, ticker.run(done_rx));
-    ticker.finish();
+    let windows = ticker.finish();
 
     let totals = crew.recorder.finish(elapsed.saturating_sub(load.warmup));
     let load = LoadExecuted {
@@ -130,8 +147,11 @@ async fn closed<T: Transport>(
         cancelled: totals.cancelled,
         cpu_s: None,
         open: None,
+        aborted: None,
     };
-    summary(plan, (started_at, ended_at), interrupted, load, totals)
+    let mut summary = summary(plan, (started_at, ended_at), interrupted, load, totals);
+    summary.windows = windows;
+    summary
 }
 
 /// Assembles the Summary of a run.
@@ -160,6 +180,7 @@ pub(super) fn summary(
         overall: totals.overall,
         requests: totals.requests,
         serve: None,
+        windows: Vec::new(),
     }
 }
 

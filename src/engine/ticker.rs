@@ -8,11 +8,15 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::progress::Progress;
 use super::user::Activity;
+use super::windows::Judge;
 use crate::metrics::recorder::Recorder;
+use crate::metrics::summary::WindowVerdict;
 
 /// The per-second clock of a run.
 pub struct Ticker<'a> {
     recorder: &'a Recorder,
+    judge: Judge,
+    abort: watch::Sender<Option<String>>,
     activity: &'a Activity,
     start: Instant,
     progress: Option<watch::Sender<Progress>>,
@@ -23,15 +27,19 @@ pub struct Ticker<'a> {
 
 impl<'a> Ticker<'a> {
     /// A ticker for a load that started at `start` and is planned to last `duration`.
+    /// Windowed objectives go to `judge`; the first breach that aborts is
+    /// sent on `abort`.
     pub fn new(
         recorder: &'a Recorder,
         activity: &'a Activity,
-        start: Instant,
-        duration: Duration,
+        (start, duration): (Instant, Duration),
+        (judge, abort): (Judge, watch::Sender<Option<String>>),
         progress: Option<watch::Sender<Progress>>,
     ) -> Self {
         Self {
             recorder,
+            judge,
+            abort,
             activity,
             start,
             progress,
@@ -63,9 +71,9 @@ impl<'a> Ticker<'a> {
         }
     }
 
-    /// Closes the last, partial second if anything completed in it, and
-    /// publishes the final progress.
-    pub fn finish(mut self) {
+    /// Closes the last, partial second if anything completed in it,
+    /// publishes the final progress, and returns the windowed verdicts.
+    pub fn finish(mut self) -> Vec<WindowVerdict> {
         if self.recorder.has_pending() {
             self.tick(self.next_t);
         } else {
@@ -73,11 +81,19 @@ impl<'a> Ticker<'a> {
             self.last.users = self.activity.active();
             self.publish();
         }
+        self.judge.finish()
     }
 
     fn tick(&mut self, t: u64) {
         let users = self.activity.active();
         let second = self.recorder.close_second(t, users);
+        if let Some(reason) = self.judge.second(t, &second.per_request) {
+            self.abort.send_if_modified(|slot| {
+                let first = slot.is_none();
+                slot.get_or_insert(reason);
+                first
+            });
+        }
         let now = Instant::now();
         let span = now.duration_since(self.last_tick).as_secs_f64();
         self.last_tick = now;

@@ -46,7 +46,7 @@ pub struct Completion {
 }
 
 /// One second of the run, all requests together, as [`Recorder::close_second`] saw it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug)]
 pub struct Second {
     /// Requests completed (warm-up included).
     pub requests: u64,
@@ -54,6 +54,8 @@ pub struct Second {
     pub errors: u64,
     /// 95th percentile latency in ms, `None` when nothing was timed.
     pub p95_ms: Option<f64>,
+    /// The second of each request name, in plan order.
+    pub per_request: Vec<Window>,
 }
 
 /// Everything recorded, merged.
@@ -105,12 +107,16 @@ struct Measured {
     service: Option<Histogram<u64>>,
 }
 
-/// The current second of one request name.
+/// The current second of one request name (or, merged, of a longer window):
+/// counts and a 2-significant-figure histogram.
 #[derive(Debug)]
-struct Window {
-    requests: u64,
-    errors: u64,
-    hist: Histogram<u64>,
+pub struct Window {
+    /// Requests completed.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Their latencies in µs (2 significant figures).
+    pub hist: Histogram<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -229,6 +235,7 @@ impl Recorder {
             requests: overall.requests,
             errors: overall.errors,
             p95_ms: percentile_ms(&overall.hist, 95.0),
+            per_request: merged,
         }
     }
 
@@ -355,8 +362,15 @@ impl Measured {
     }
 }
 
+impl Default for Window {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Window {
-    fn new() -> Self {
+    /// An empty window.
+    pub fn new() -> Self {
         // 2 significant figures keep a window ~27 KB instead of ~190 KB; the
         // series percentiles are within 1 %. The bounds are constants that
         // `Histogram::new_with_bounds` accepts; the fallback is never taken.
@@ -369,7 +383,8 @@ impl Window {
         }
     }
 
-    fn merge(&mut self, other: &Window) {
+    /// Adds another window's counts and latencies.
+    pub fn merge(&mut self, other: &Window) {
         self.requests += other.requests;
         self.errors += other.errors;
         add_histogram(&mut self.hist, &other.hist);

@@ -28,6 +28,41 @@ pub struct Summary {
     /// The system under test perfgate started for the run (`serve:`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve: Option<ServeInfo>,
+    /// Objectives with `over:`, judged window by window during the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<WindowVerdict>,
+}
+
+/// How a windowed objective (`over:`) fared, window by window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WindowVerdict {
+    /// The expression as written.
+    pub expression: String,
+    /// The window length in seconds; windows start at the end of the warm-up.
+    pub over_s: f64,
+    /// Complete windows judged (a final partial window is not judged).
+    pub windows: u64,
+    /// Windows that had data and breached.
+    pub breaches: u64,
+    /// Windows with no data for the metric.
+    pub no_data: u64,
+    /// The first breaching window, if any.
+    pub first_breach: Option<WindowSpan>,
+    /// The worst value over all windows, in the metric's canonical unit.
+    pub worst: Option<f64>,
+    /// Samples over all judged windows.
+    pub samples: u64,
+}
+
+/// One window of a run and the value observed in it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WindowSpan {
+    /// Start, seconds since the load started.
+    pub start_s: f64,
+    /// End, seconds since the load started.
+    pub end_s: f64,
+    /// The value observed, in the metric's canonical unit.
+    pub value: f64,
 }
 
 /// What became of the command `serve:` started.
@@ -98,6 +133,9 @@ pub struct LoadExecuted {
     /// The open model's generator health; absent for the closed model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<OpenExecuted>,
+    /// Why the run stopped early because an objective with `abort: true` breached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<String>,
 }
 
 /// How well the open model's generator kept to its schedule.

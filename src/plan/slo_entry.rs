@@ -7,6 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use super::values::Dur;
 use crate::slo::expr::{self, SloExpr};
 
 /// An objective as written in the plan, parsed while the YAML is read so that a
@@ -17,6 +18,12 @@ pub struct SloEntry {
     pub expr: SloExpr,
     /// A breach is reported but never fails the gate.
     pub warn: bool,
+    /// `over:` — every window of this length must hold, not just the whole run.
+    pub over: Option<Dur>,
+    /// `abort: true` — stop the run at the first breaching window.
+    pub abort: bool,
+    /// `after:` — windows ending before this never abort the run.
+    pub after: Option<Dur>,
 }
 
 /// The map form: `{ expect: "p99 < 1s", warn: true }`.
@@ -26,6 +33,10 @@ struct SloMap {
     expect: ExprText,
     #[serde(default)]
     warn: bool,
+    over: Option<Dur>,
+    #[serde(default)]
+    abort: bool,
+    after: Option<Dur>,
 }
 
 /// An expression parsed from a string.
@@ -48,13 +59,22 @@ impl<'de> Deserialize<'de> for SloEntry {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<SloEntry, E> {
                 let expr = expr::parse(v).map_err(E::custom)?;
-                Ok(SloEntry { expr, warn: false })
+                Ok(SloEntry {
+                    expr,
+                    warn: false,
+                    over: None,
+                    abort: false,
+                    after: None,
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SloEntry, A::Error> {
                 let m = SloMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 Ok(SloEntry {
                     expr: m.expect.0,
                     warn: m.warn,
+                    over: m.over,
+                    abort: m.abort,
+                    after: m.after,
                 })
             }
         }
@@ -69,7 +89,7 @@ impl JsonSchema for SloEntry {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         let expr = json_schema!({
             "type": "string",
-            "description": "`[request.]metric OP value[unit]`: metric pN, mean, min, max, error_rate, errors, requests, rps; OP < <= > >= == !=; units us ms s % /s.",
+            "description": "`[request.]metric OP value[unit]`: metric pN, mean, min, max, error_rate, errors, requests, rps, dropped; OP < <= > >= == !=; units us ms s % /s.",
             "pattern": "(<|>|==|!=)"
         });
         json_schema!({
@@ -81,7 +101,10 @@ impl JsonSchema for SloEntry {
                     "required": ["expect"],
                     "properties": {
                         "expect": expr,
-                        "warn": { "type": "boolean", "description": "Report a breach but never fail the gate." }
+                        "warn": { "type": "boolean", "description": "Report a breach but never fail the gate." },
+                        "over": { "type": "string", "description": "Judge every window of this length (whole seconds, e.g. `10s`), not just the whole run." },
+                        "abort": { "type": "boolean", "description": "Stop the run at the first breaching window (needs `over`)." },
+                        "after": { "type": "string", "description": "Windows ending before this time never abort the run, e.g. `30s`." }
                     }
                 }
             ]

@@ -166,4 +166,6 @@ pub struct Reports {
     pub json: Option<PathBuf>,
     /// The JUnit XML report.
     pub junit: Option<PathBuf>,
+    /// The self-contained HTML report.
+    pub html: Option<PathBuf>,
 }

@@ -186,6 +186,8 @@ pub struct ReportPaths {
     pub json: Option<PathBuf>,
     /// The JUnit XML report.
     pub junit: Option<PathBuf>,
+    /// The self-contained HTML report.
+    pub html: Option<PathBuf>,
 }
 
 /// A command that starts the system under test, resolved.

@@ -15,12 +15,13 @@ use url::Url;
 use super::diagnostic::{Diagnostic, nearest};
 use super::load::{PlanError, PlanSource};
 use super::serve_spec::ServeSpec;
+use super::slo_entry::SloEntry;
 use super::types::{Load, Plan, RequestSpec};
 use super::valid::{
     Body, ClosedLoad, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, ValidPlan, Workload,
 };
 use super::values::{Dur, Rate, Scalar};
-use crate::slo::evaluate::{ALL, Objective};
+use crate::slo::evaluate::{ALL, Objective, WindowRule};
 use crate::slo::expr::is_request_name;
 
 /// The default request timeout.
@@ -56,6 +57,8 @@ pub struct Overrides {
     pub json: Option<PathBuf>,
     /// `--junit`.
     pub junit: Option<PathBuf>,
+    /// `--html`.
+    pub html: Option<PathBuf>,
 }
 
 /// Checks a plan and resolves it into what the engine runs.
@@ -100,6 +103,7 @@ pub fn validate(
         reports: ReportPaths {
             json: overrides.json.clone().or(plan.reports.json),
             junit: overrides.junit.clone().or(plan.reports.junit),
+            html: overrides.html.clone().or(plan.reports.html),
         },
     })
 }
@@ -573,13 +577,52 @@ impl Validator<'_> {
                 self.problem(d.with_help(help));
             }
             let line = entry.referenced.line();
+            let window = self.window_rule(entry);
             out.push(Objective {
                 expr: expr.clone(),
                 warn: entry.value.warn,
                 line: (line > 0).then_some(line),
+                window,
             });
         }
         out
+    }
+}
+
+impl Validator<'_> {
+    /// The window rule of an objective with `over:`, checked.
+    fn window_rule(&mut self, entry: &Spanned<SloEntry>) -> Option<WindowRule> {
+        let e = &entry.value;
+        let Some(over) = e.over else {
+            if e.abort || e.after.is_some() {
+                let d = self.at(
+                    entry.referenced,
+                    format!(
+                        "SLO `{}`: `abort` and `after` need `over`, the window to judge",
+                        e.expr.source
+                    ),
+                );
+                self.problem(
+                    d.with_help("e.g. `{ expect: \"p99 < 1s\", over: 10s, abort: true }`"),
+                );
+            }
+            return None;
+        };
+        if over.0 < Duration::from_secs(1) || over.0.subsec_nanos() != 0 {
+            let d = self.at(
+                entry.referenced,
+                format!(
+                    "SLO `{}`: `over` must be a whole number of seconds, at least 1s (got {over})",
+                    e.expr.source
+                ),
+            );
+            self.problem(d);
+        }
+        Some(WindowRule {
+            over: over.0,
+            abort: e.abort,
+            after: e.after.map_or(Duration::ZERO, |a| a.0),
+        })
     }
 }
 

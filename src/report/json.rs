@@ -379,6 +379,7 @@ mod tests {
             expr: parse("p95 < 1s").unwrap(),
             warn: false,
             line: Some(3),
+            window: None,
         }];
         let slos = evaluate(&objectives, summary).unwrap();
         let verdict = decide(summary, &slos);

@@ -217,6 +217,7 @@ mod tests {
             expr: parse(text).unwrap(),
             warn: *warn,
             line: Some(12),
+            window: None,
         })
         .collect();
         let slos = evaluate(&objectives, &s).unwrap();

@@ -4,7 +4,9 @@
 //! Report paths are checked with [`check_writable`] before any load is sent, and
 //! written with [`write_atomically`] after the run, so a reader never sees half a file.
 
+pub mod csv;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;

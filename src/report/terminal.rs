@@ -51,6 +51,9 @@ fn heading(out: &mut String, report: &RunReport<'_>) {
     if s.partial {
         line.push_str(" [PARTIAL]");
     }
+    if load.aborted.is_some() {
+        line.push_str(" [ABORTED]");
+    }
     out.push_str(&truncate(&line, WIDTH));
     out.push('\n');
     if let Some(open) = &load.open {
@@ -309,6 +312,7 @@ mod tests {
                 expr: parse(text).unwrap(),
                 warn: *warn,
                 line: None,
+                window: None,
             })
             .collect()
     }

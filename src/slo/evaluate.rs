@@ -10,7 +10,7 @@ use super::expr::{Metric, Quantity, SloExpr};
 use super::format::{format_count, format_pair, format_value};
 use super::result::{SloOutcome, SloResult};
 use crate::metrics::histogram::{self, DecodeError};
-use crate::metrics::summary::{RequestStats, Summary};
+use crate::metrics::summary::{RequestStats, Summary, WindowVerdict};
 
 /// The scope label of objectives over all requests together.
 pub const ALL: &str = "all";
@@ -24,6 +24,20 @@ pub struct Objective {
     pub warn: bool,
     /// The line of the plan the objective is written on, when known.
     pub line: Option<u64>,
+    /// Judge every window of this length instead of the whole run.
+    pub window: Option<WindowRule>,
+}
+
+/// `over:` — an objective every window must meet, and what a breach does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowRule {
+    /// The window length (whole seconds, at least 1 s). Windows are aligned
+    /// to the end of the warm-up.
+    pub over: std::time::Duration,
+    /// Stop the run at the first breaching window.
+    pub abort: bool,
+    /// Windows ending before this time since the start never abort the run.
+    pub after: std::time::Duration,
 }
 
 /// Why objectives could not be evaluated at all.
@@ -55,11 +69,104 @@ pub enum EvalError {
 }
 
 /// Evaluates every objective against the Summary, in order.
+///
+/// A windowed objective (`over:`) takes its verdict from `summary.windows`,
+/// where the k-th windowed objective's windows were judged during the run.
 pub fn evaluate(objectives: &[Objective], summary: &Summary) -> Result<Vec<SloResult>, EvalError> {
+    let mut windows = summary.windows.iter();
     objectives
         .iter()
-        .map(|objective| evaluate_one(objective, summary))
+        .map(|objective| match objective.window {
+            Some(rule) => Ok(evaluate_windows(objective, rule, windows.next())),
+            None => evaluate_one(objective, summary),
+        })
         .collect()
+}
+
+/// A windowed objective: it fails when any window breached, has no data when
+/// no window had any, and reports the first breaching window and the worst value.
+fn evaluate_windows(
+    objective: &Objective,
+    rule: WindowRule,
+    judged: Option<&WindowVerdict>,
+) -> SloResult {
+    let expr = &objective.expr;
+    let scope = expr.scope.as_deref().unwrap_or(ALL);
+    let quantity = expr.metric.quantity();
+    let over = rule.over.as_secs();
+    let (outcome, observed, samples, mut message) = match judged {
+        Some(v) if v.breaches > 0 => {
+            let first = v.first_breach.map_or_else(String::new, |w| {
+                format!(
+                    "; first in {}s–{}s at {}",
+                    w.start_s,
+                    w.end_s,
+                    format_value(quantity, w.value)
+                )
+            });
+            let worst = v
+                .worst
+                .map_or_else(String::new, |w| format_value(quantity, w));
+            let message = format!(
+                "{} {worst} breaches {} {} in {} of {} {over}s windows{first} ({scope}, {})",
+                expr.metric,
+                expr.op,
+                format_value(quantity, expr.threshold),
+                v.breaches,
+                v.windows,
+                requests_phrase(v.samples)
+            );
+            (SloOutcome::Fail, v.worst, v.samples, message)
+        }
+        Some(v) if v.windows > v.no_data => {
+            let worst = v
+                .worst
+                .map_or_else(String::new, |w| format_value(quantity, w));
+            let message = format!(
+                "{} {worst} meets {} {} in every one of {} {over}s windows (worst shown; {scope}, {})",
+                expr.metric,
+                expr.op,
+                format_value(quantity, expr.threshold),
+                v.windows - v.no_data,
+                requests_phrase(v.samples)
+            );
+            (SloOutcome::Pass, v.worst, v.samples, message)
+        }
+        judged => {
+            let message = format!(
+                "{} no data: no complete {over}s window with data ({} {} not checked)",
+                expr.metric,
+                expr.op,
+                format_value(quantity, expr.threshold),
+            );
+            (
+                SloOutcome::NoData,
+                None,
+                judged.map_or(0, |v| v.samples),
+                message,
+            )
+        }
+    };
+    let outcome = match outcome {
+        SloOutcome::Fail | SloOutcome::NoData if objective.warn => {
+            message.push_str("; warn only, does not fail the gate");
+            SloOutcome::Warn
+        }
+        other => other,
+    };
+    SloResult {
+        expression: format!("{} over {over}s", expr.source),
+        scope: scope.to_string(),
+        metric: expr.metric.to_string(),
+        op: expr.op.to_string(),
+        threshold: expr.threshold,
+        observed,
+        samples,
+        warn_only: objective.warn,
+        outcome,
+        message,
+        line: objective.line,
+    }
 }
 
 /// What was observed for one objective.
@@ -341,10 +448,12 @@ pub(crate) mod fixtures {
                 cancelled: 0,
                 cpu_s: None,
                 open: None,
+                aborted: None,
             },
             overall,
             requests,
             serve: None,
+            windows: Vec::new(),
         }
     }
 
@@ -365,6 +474,7 @@ mod tests {
             expr: parse(text).unwrap(),
             warn: false,
             line: Some(7),
+            window: None,
         }
     }
 
