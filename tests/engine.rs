@@ -146,6 +146,8 @@ fn request(base: &str, name: &str, path: &str, weight: u32) -> RequestDef {
 fn load(users: u32, duration: Duration) -> ClosedLoad {
     ClosedLoad {
         users,
+        stages: Vec::new(),
+        start_users: users,
         spawn_rate: 1000.0,
         duration,
         think_time: ThinkTime::default(),

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod reqwest_transport;
 mod run;
 pub mod schedule;
+pub mod stages;
 mod ticker;
 pub mod transport;
 mod user;

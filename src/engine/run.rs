@@ -18,7 +18,7 @@ use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::{self, Activity, Crew};
 use super::windows::Judge;
-use super::{cpu, open};
+use super::{cpu, open, stages};
 use crate::metrics::recorder::{Recorder, Totals};
 use crate::metrics::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
 use crate::plan::valid::{ClosedLoad, ValidPlan, Workload};
@@ -93,8 +93,16 @@ async fn closed<T: Transport>(
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut users = JoinSet::new();
-    for (index, offset) in Schedule::closed(&load).starts_before(load.duration) {
-        users.spawn(user::run(Arc::clone(&crew), index, offset, stop_rx.clone()));
+    if load.stages.is_empty() {
+        for (index, offset) in Schedule::closed(&load).starts_before(load.duration) {
+            let span = (offset, load.duration);
+            users.spawn(user::run(Arc::clone(&crew), index, span, stop_rx.clone()));
+        }
+    } else {
+        for s in stages::spans(&load) {
+            let span = (s.from, s.until);
+            users.spawn(user::run(Arc::clone(&crew), s.user, span, stop_rx.clone()));
+        }
     }
 
     let (done_tx, done_rx) = watch::channel(false);

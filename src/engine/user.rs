@@ -76,19 +76,20 @@ impl Drop for ActiveGuard<'_> {
     }
 }
 
-/// Runs user `index`: waits `offset` after the start, then loops until `stop`
-/// turns true or the planned duration is over. A stop cuts the start wait and think time short; a request in
+/// Runs user `index` over `(from, until)`: waits until `from` after the
+/// start, then loops until `stop` turns true or `until` is reached (a stage
+/// ramping down, or the planned duration). A stop cuts the start wait and think time short; a request in
 /// flight is never cut here (the run's grace period decides its fate).
 pub async fn run<T: Transport>(
     crew: Arc<Crew<T>>,
     index: u32,
-    offset: Duration,
+    (from, until): (Duration, Duration),
     mut stop: watch::Receiver<bool>,
 ) {
     tokio::select! {
         biased;
         _ = stop.wait_for(|&s| s) => return,
-        () = tokio::time::sleep_until(crew.start + offset) => {}
+        () = tokio::time::sleep_until(crew.start + from) => {}
     }
     let Some(weights) = crew.weights.clone() else {
         return;
@@ -96,7 +97,7 @@ pub async fn run<T: Transport>(
     let _active = crew.activity.enter();
     let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
     let worker = usize::try_from(index).unwrap_or(usize::MAX);
-    let end = crew.start + crew.load.duration;
+    let end = crew.start + until.min(crew.load.duration);
     loop {
         // The clock too, so that a late stop signal never lets a request start after the end.
         if *stop.borrow() || Instant::now() >= end {
@@ -134,6 +135,7 @@ pub async fn run<T: Transport>(
             tokio::select! {
                 biased;
                 _ = stop.wait_for(|&s| s) => return,
+                () = tokio::time::sleep_until(end) => return,
                 () = tokio::time::sleep(think) => {}
             }
         }

@@ -58,10 +58,12 @@ pub struct Load {
     /// Open model: a constant arrival rate such as `200/s`; with `stages`, the rate they start from (default 0).
     #[schemars(with = "Option<Rate>")]
     pub rate: Option<Spanned<Rate>>,
-    /// Open model: linear ramps of the arrival rate, each from the previous rate; the last rate then holds.
+    /// Ramps, each linear from the previous value, the last value then held:
+    /// `{ rate, over }` for the open model (from `rate`, default 0), or
+    /// `{ users, over }` for the closed model (from `users`, default 0).
     #[serde(default)]
-    #[schemars(with = "Vec<RateStageSpec>")]
-    pub stages: Vec<Spanned<RateStageSpec>>,
+    #[schemars(with = "Vec<StageSpec>")]
+    pub stages: Vec<Spanned<StageSpec>>,
     /// Open model: the most requests in flight at once; arrivals beyond it are dropped and counted. Default 1000.
     #[schemars(with = "Option<u32>", range(min = 1))]
     pub max_in_flight: Option<Spanned<u32>>,
@@ -84,12 +86,14 @@ pub struct Load {
     pub grace: Option<Dur>,
 }
 
-/// One linear ramp of the open model's arrival rate.
+/// One linear ramp: of the arrival rate (open model) or of the users (closed model).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RateStageSpec {
-    /// The rate reached at the end of the ramp, e.g. `200/s`.
-    pub rate: Rate,
+pub struct StageSpec {
+    /// Open model: the rate reached at the end of the ramp, e.g. `200/s`.
+    pub rate: Option<Rate>,
+    /// Closed model: the users reached at the end of the ramp.
+    pub users: Option<u32>,
     /// How long the ramp takes, e.g. `30s`.
     pub over: Dur,
 }

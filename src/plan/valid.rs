@@ -128,11 +128,27 @@ pub struct RateStage {
     pub over: Duration,
 }
 
+/// One linear ramp of the closed model's user count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserStage {
+    /// Users at the end of the ramp.
+    pub users: u32,
+    /// How long the ramp takes.
+    pub over: Duration,
+}
+
 /// The closed workload model, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosedLoad {
-    /// Concurrent users (at least 1).
+    /// The most concurrent users (at least 1): `users`, or the most any
+    /// stage reaches.
     pub users: u32,
+    /// Ramps of the user count from `users` (0 when not given), each linear
+    /// from the previous, the last held; empty for the plain `users` +
+    /// `spawn_rate` start.
+    pub stages: Vec<UserStage>,
+    /// Users at the start of the stages (`users:`, or 0).
+    pub start_users: u32,
     /// Users started per second (finite, > 0).
     pub spawn_rate: f64,
     /// Total duration of the load, warm-up included.

@@ -18,7 +18,8 @@ use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
 use super::types::{Load, Plan, RequestSpec};
 use super::valid::{
-    Body, ClosedLoad, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, ValidPlan, Workload,
+    Body, ClosedLoad, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, UserStage, ValidPlan,
+    Workload,
 };
 use super::values::{Dur, Rate, Scalar};
 use crate::slo::evaluate::{ALL, Objective, WindowRule};
@@ -193,7 +194,8 @@ impl Validator<'_> {
 
     fn load(&mut self, plan: &Plan, o: &Overrides) -> Workload {
         let load = &plan.load;
-        let open = load.rate.is_some() || !load.stages.is_empty();
+        self.check_stages(load);
+        let open = load.rate.is_some() || load.stages.iter().any(|s| s.value.rate.is_some());
         let (line, column) = self.key_location("load");
         if open && load.users.is_some() {
             let d = self.source.diagnostic(
@@ -202,7 +204,7 @@ impl Validator<'_> {
                 "conflicting load settings: `users` is the closed model, `rate` and `stages` the open model",
             );
             self.problem(d.with_help("give either `users` or `rate`/`stages`, not both"));
-        } else if !open && load.users.is_none() && o.users.is_none() {
+        } else if !open && load.users.is_none() && o.users.is_none() && load.stages.is_empty() {
             let d = self.source.diagnostic(
                 line,
                 column,
@@ -220,6 +222,32 @@ impl Validator<'_> {
             Workload::Open(self.open_load(load, o, (duration, warmup, seed, grace)))
         } else {
             Workload::Closed(self.closed_load(load, o, (duration, warmup, seed, grace)))
+        }
+    }
+
+    /// Each stage ramps either a rate or users, and all stages the same.
+    fn check_stages(&mut self, load: &Load) {
+        let mut kinds = Vec::new();
+        for stage in &load.stages {
+            let kind = match (stage.value.rate.is_some(), stage.value.users.is_some()) {
+                (true, false) => "rate",
+                (false, true) => "users",
+                _ => {
+                    let d = self.at(stage.referenced, "a stage needs exactly one of `rate` (open model) or `users` (closed model), and `over`");
+                    self.problem(d.with_help(
+                        "e.g. `{ rate: 200/s, over: 30s }` or `{ users: 50, over: 30s }`",
+                    ));
+                    continue;
+                }
+            };
+            if kinds.first().is_some_and(|k| *k != kind) {
+                let d = self.at(
+                    stage.referenced,
+                    "stages mix `rate` and `users`; a run has one model",
+                );
+                self.problem(d);
+            }
+            kinds.push(kind);
         }
     }
 
@@ -294,10 +322,24 @@ impl Validator<'_> {
                 self.problem(d);
             }
         }
-        let users = o
-            .users
-            .or(load.users.as_ref().map(|u| u.value))
-            .unwrap_or(1);
+        let stages: Vec<UserStage> = load
+            .stages
+            .iter()
+            .filter_map(|s| {
+                Some(UserStage {
+                    users: s.value.users?,
+                    over: s.value.over.0,
+                })
+            })
+            .collect();
+        let start_users = o.users.or(load.users.as_ref().map(|u| u.value));
+        let peak = stages.iter().map(|s| s.users).max();
+        let users = match (start_users, peak) {
+            (Some(u), Some(p)) => u.max(p),
+            (Some(u), None) => u,
+            (None, Some(p)) => p,
+            (None, None) => 1,
+        };
         if users == 0 {
             let message = "`users` must be at least 1";
             let d = match (o.users, &load.users) {
@@ -312,6 +354,8 @@ impl Validator<'_> {
             .map_or(f64::from(users.max(1)), |r| r.per_second);
         ClosedLoad {
             users,
+            start_users: start_users.unwrap_or(0),
+            stages,
             spawn_rate,
             duration,
             think_time: load
@@ -353,9 +397,11 @@ impl Validator<'_> {
             stages: load
                 .stages
                 .iter()
-                .map(|s| RateStage {
-                    rate: s.value.rate.per_second,
-                    over: s.value.over.0,
+                .filter_map(|s| {
+                    Some(RateStage {
+                        rate: s.value.rate?.per_second,
+                        over: s.value.over.0,
+                    })
                 })
                 .collect(),
             duration,
