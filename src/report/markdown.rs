@@ -7,7 +7,7 @@ use super::{Exporter, ReportError, RunReport, plain_text};
 use crate::gate::Outcome;
 use crate::metrics::summary::RequestStats;
 use crate::slo::expr::parse;
-use crate::slo::format::{format_count, format_ms, format_value};
+use crate::slo::format::{format_count, format_value};
 use crate::slo::result::{SloOutcome, SloResult};
 
 /// Renders the Markdown summary.
@@ -83,7 +83,14 @@ fn row(out: &mut String, stats: &RequestStats) {
     let ms = |f: fn(&crate::metrics::summary::LatencySummary) -> f64| {
         stats.latency.as_ref().map_or_else(
             || "–".to_string(),
-            |l| format_ms(f(l)).trim_end_matches(" ms").to_string(),
+            |l| {
+                let ms = f(l);
+                if ms < 10.0 {
+                    format!("{ms:.2}")
+                } else {
+                    format!("{ms:.1}")
+                }
+            },
         )
     };
     let _ = writeln!(
