@@ -94,7 +94,7 @@ fn evaluate_windows(
     let scope = expr.scope.as_deref().unwrap_or(ALL);
     let quantity = expr.metric.quantity();
     let over = rule.over.as_secs();
-    let (outcome, observed, samples, mut message) = match judged {
+    let (outcome, observed, samples, message) = match judged {
         Some(v) if v.breaches > 0 => {
             let first = v.first_breach.map_or_else(String::new, |w| {
                 format!(
@@ -147,6 +147,32 @@ fn evaluate_windows(
             )
         }
     };
+    let judged = Judged {
+        outcome,
+        observed,
+        samples,
+        message,
+    };
+    result(objective, format!("{} over {over}s", expr.source), judged)
+}
+
+/// What evaluating an objective found, before warn-only is applied.
+struct Judged {
+    outcome: SloOutcome,
+    observed: Option<f64>,
+    samples: u64,
+    message: String,
+}
+
+/// The result of `objective` shown as `expression`: a breach or no data of a
+/// warn-only objective becomes a warning.
+fn result(objective: &Objective, expression: String, judged: Judged) -> SloResult {
+    let Judged {
+        outcome,
+        observed,
+        samples,
+        mut message,
+    } = judged;
     let outcome = match outcome {
         SloOutcome::Fail | SloOutcome::NoData if objective.warn => {
             message.push_str("; warn only, does not fail the gate");
@@ -154,9 +180,10 @@ fn evaluate_windows(
         }
         other => other,
     };
+    let expr = &objective.expr;
     SloResult {
-        expression: format!("{} over {over}s", expr.source),
-        scope: scope.to_string(),
+        expression,
+        scope: expr.scope.as_deref().unwrap_or(ALL).to_string(),
         metric: expr.metric.to_string(),
         op: expr.op.to_string(),
         threshold: expr.threshold,
@@ -184,7 +211,7 @@ fn evaluate_one(objective: &Objective, summary: &Summary) -> Result<SloResult, E
     let quantity = expr.metric.quantity();
     let observation = observe(expr, stats, scope)?;
 
-    let (outcome, observed, samples, mut message) = match observation {
+    let (outcome, observed, samples, message) = match observation {
         Observation::Value { value, samples } => {
             let holds = expr.op.holds(value, expr.threshold);
             let (shown, threshold) = format_pair(quantity, value, expr.threshold);
@@ -212,27 +239,13 @@ fn evaluate_one(objective: &Objective, summary: &Summary) -> Result<SloResult, E
             (SloOutcome::NoData, None, samples, message)
         }
     };
-    let outcome = match outcome {
-        SloOutcome::Fail | SloOutcome::NoData if objective.warn => {
-            message.push_str("; warn only, does not fail the gate");
-            SloOutcome::Warn
-        }
-        other => other,
-    };
-
-    Ok(SloResult {
-        expression: expr.source.clone(),
-        scope: scope.to_string(),
-        metric: expr.metric.to_string(),
-        op: expr.op.to_string(),
-        threshold: expr.threshold,
+    let judged = Judged {
+        outcome,
         observed,
         samples,
-        warn_only: objective.warn,
-        outcome,
         message,
-        line: objective.line,
-    })
+    };
+    Ok(result(objective, expr.source.clone(), judged))
 }
 
 /// The statistics an objective applies to: overall, or one named request.
