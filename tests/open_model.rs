@@ -110,9 +110,10 @@ fn the_stall_test_latency_counts_from_the_intended_send_time() {
     let closed = closed.unwrap();
     let closed_p90 = ms(&closed, &["overall", "latency", "p90"]);
     let closed_p99 = ms(&closed, &["overall", "latency", "p99"]);
+    let closed_max = ms(&closed, &["overall", "latency", "max"]);
     println!(
         "open 200/s: p90 {p90:.0} ms, p99 {p99:.0} ms (true 500 / 950); service p50 {service_p50:.1} ms, p99 {service_p99:.0} ms; \
-         closed 10 users: p90 {closed_p90:.1} ms, p99 {closed_p99:.0} ms"
+         closed 10 users: p90 {closed_p90:.1} ms, p99 {closed_p99:.1} ms, max {closed_max:.0} ms"
     );
     assert!(
         (450.0..=550.0).contains(&p90),
