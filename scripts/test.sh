@@ -11,7 +11,7 @@ pip_install() {
 if ! python3 -c 'import junitparser' 2>/dev/null; then
     pip_install || pip_install --user --break-system-packages
 fi
-if ! command -v chromium >/dev/null; then
+if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq

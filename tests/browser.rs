@@ -35,7 +35,13 @@ fn artifacts() -> PathBuf {
 }
 
 fn chromium() -> &'static str {
-    for name in ["chromium", "chromium-browser"] {
+    // Debian's package, older distributions' name, and the Chrome that GitHub's runners carry.
+    for name in [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ] {
         if Command::new(name)
             .arg("--version")
             .stdout(Stdio::null())
@@ -46,7 +52,7 @@ fn chromium() -> &'static str {
             return name;
         }
     }
-    panic!("this test needs Chromium: `apt-get install -y chromium` (.ci/run installs it)");
+    panic!("this test needs Chromium: `apt-get install -y chromium` (scripts/test.sh installs it)");
 }
 
 /// Loads `page` in headless Chromium with a fresh profile; `extra` adds
