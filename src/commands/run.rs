@@ -37,6 +37,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::Invalid);
         }
     };
+    if let Err(e) = engine::limits::ensure(plan.load.concurrency()) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::Invalid);
+    }
     let csv_paths = args.csv.as_deref().map(report::csv::paths);
     for path in [&plan.reports.json, &plan.reports.junit, &plan.reports.html]
         .into_iter()

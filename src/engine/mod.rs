@@ -8,6 +8,7 @@
 pub mod arrivals;
 mod choices;
 mod cpu;
+pub mod limits;
 mod open;
 mod outcome;
 pub mod progress;
