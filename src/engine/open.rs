@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::arrivals::Arrivals;
 use super::choices::{Choices, Weights};
-use super::outcome::{status_failure, transport_failure};
+use super::outcome::completion;
 use super::progress::Progress;
 use super::run::{drain, summary};
 use super::ticker::Ticker;
@@ -28,7 +28,7 @@ use super::transport::Transport;
 use super::user::Activity;
 use super::windows::Judge;
 use crate::metrics::histogram::{new_latency, percentile_ms, record};
-use crate::metrics::recorder::{Completion, Recorder};
+use crate::metrics::recorder::Recorder;
 use crate::metrics::summary::{LoadExecuted, OpenExecuted, Summary};
 use crate::plan::valid::{OpenLoad, RequestDef, ValidPlan};
 use crate::plan::values::ThinkTime;
@@ -234,20 +234,11 @@ async fn send<T: Transport>(
     let result = shared.transport.send(request).await;
     let done = Instant::now();
     let warmup = done.duration_since(shared.start) < shared.warmup;
-    let completion = match result {
-        Ok(reply) => Completion {
-            latency: Some(done.duration_since(intended)),
-            service: Some(done.duration_since(sent)),
-            warmup,
-            failure: status_failure(request, &reply),
-        },
-        Err(err) => Completion {
-            latency: None,
-            service: None,
-            warmup,
-            failure: Some(transport_failure(err)),
-        },
-    };
+    let timing = (
+        done.duration_since(intended),
+        Some(done.duration_since(sent)),
+    );
+    let completion = completion(request, result, timing, warmup);
     shared.recorder.complete(worker, which, completion);
 }
 

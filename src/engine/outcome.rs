@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 
 use super::transport::{Reply, TransportError};
-use crate::metrics::recorder::Failure;
+use std::time::Duration;
+
+use crate::metrics::recorder::{Completion, Failure};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::RequestDef;
 
@@ -14,9 +16,34 @@ const BODY_QUOTE_CHARS: usize = 200;
 /// Longest transport error message kept, in characters.
 const MESSAGE_CHARS: usize = 300;
 
+/// What one send of `req` amounts to: a reply is timed (`latency`, and
+/// `service` in the open model) and judged by its status; a transport failure
+/// is counted but not timed.
+pub fn completion(
+    req: &RequestDef,
+    result: Result<Reply, TransportError>,
+    (latency, service): (Duration, Option<Duration>),
+    warmup: bool,
+) -> Completion {
+    match result {
+        Ok(reply) => Completion {
+            latency: Some(latency),
+            service,
+            warmup,
+            failure: status_failure(req, &reply),
+        },
+        Err(err) => Completion {
+            latency: None,
+            service: None,
+            warmup,
+            failure: Some(transport_failure(err)),
+        },
+    }
+}
+
 /// The failure of a reply whose status `req` does not accept, e.g.
 /// `HTTP 500 Internal Server Error: {"error":"boom"}`.
-pub fn status_failure(req: &RequestDef, reply: &Reply) -> Option<Failure> {
+fn status_failure(req: &RequestDef, reply: &Reply) -> Option<Failure> {
     if req.expect.accepts(reply.status) {
         return None;
     }
@@ -42,7 +69,7 @@ pub fn status_failure(req: &RequestDef, reply: &Reply) -> Option<Failure> {
 }
 
 /// The failure of a request that got no complete response.
-pub fn transport_failure(err: TransportError) -> Failure {
+fn transport_failure(err: TransportError) -> Failure {
     Failure {
         kind: err.kind,
         message: clean(&err.message, MESSAGE_CHARS),

@@ -102,7 +102,8 @@ impl Transport for ReqwestTransport {
     }
 }
 
-fn method(method: Method) -> reqwest::Method {
+/// The plan's method as reqwest's.
+pub(crate) fn method(method: Method) -> reqwest::Method {
     match method {
         Method::GET => reqwest::Method::GET,
         Method::POST => reqwest::Method::POST,

@@ -9,9 +9,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::choices::{Choices, Weights};
-use super::outcome::{status_failure, transport_failure};
+use super::outcome::completion;
 use super::transport::Transport;
-use crate::metrics::recorder::{Completion, Recorder};
+use crate::metrics::recorder::Recorder;
 use crate::plan::valid::{ClosedLoad, RequestDef};
 
 /// What every user of a run shares.
@@ -112,20 +112,7 @@ pub async fn run<T: Transport>(
         let result = crew.transport.send(request).await;
         let latency = sent.elapsed();
         let warmup = crew.start.elapsed() < crew.load.warmup;
-        let completion = match result {
-            Ok(reply) => Completion {
-                latency: Some(latency),
-                service: None,
-                warmup,
-                failure: status_failure(request, &reply),
-            },
-            Err(err) => Completion {
-                latency: None,
-                service: None,
-                warmup,
-                failure: Some(transport_failure(err)),
-            },
-        };
+        let completion = completion(request, result, (latency, None), warmup);
         crew.recorder.complete(worker, which, completion);
         let think = choices.think();
         if think.is_zero() {

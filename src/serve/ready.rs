@@ -7,9 +7,8 @@ use std::time::Duration;
 use reqwest::redirect::Policy;
 
 use super::error::ServeError;
-use crate::engine::reqwest_transport::describe as causes;
+use crate::engine::reqwest_transport::{describe as causes, method};
 use crate::plan::valid::ServeDef;
-use crate::plan::values::Method;
 
 /// The longest a single probe may take.
 pub(super) const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -76,18 +75,6 @@ impl Probe {
 /// `GET http://…`, as shown in messages.
 pub(super) fn label(def: &ServeDef) -> String {
     format!("{} {}", def.ready_method.as_str(), def.ready_url)
-}
-
-fn method(method: Method) -> reqwest::Method {
-    match method {
-        Method::GET => reqwest::Method::GET,
-        Method::POST => reqwest::Method::POST,
-        Method::PUT => reqwest::Method::PUT,
-        Method::PATCH => reqwest::Method::PATCH,
-        Method::DELETE => reqwest::Method::DELETE,
-        Method::HEAD => reqwest::Method::HEAD,
-        Method::OPTIONS => reqwest::Method::OPTIONS,
-    }
 }
 
 /// A short description of a failed probe: the OS reason for a connection

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::plan::diagnostic::nearest;
+
 /// A metric an SLO can be stated on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Metric {
@@ -256,13 +258,8 @@ fn unknown_metric(text: &str) -> String {
         "requests",
     ];
     let mut message = format!("unknown metric `{text}`; expected {METRIC_HELP}");
-    let nearest = NAMES
-        .iter()
-        .chain(std::iter::once(&"rps"))
-        .map(|name| (strsim::jaro_winkler(text, name), *name))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((_, name)) = nearest {
+    let names = NAMES.iter().copied().chain(["rps", "dropped"]);
+    if let Some(name) = nearest(text, names) {
         message.push_str(&format!(" (did you mean `{name}`?)"));
     }
     message
