@@ -69,6 +69,36 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("zero_users", ":4:10", "`users` must be at least 1"),
     ("zero_weights", ":6:1", "every request has weight 0"),
+    ("yaml_bomb", ":14:22", "too many YAML nodes"),
+    ("deep_nesting", ":8:266", "nested too deeply"),
+    ("huge_duration", ":5:13", "number is too large"),
+    ("negative_duration", ":5:13", "invalid duration `-5s`"),
+    ("negative_timeout", ":5:12", "invalid duration `-1s`"),
+    ("absurd_rate", ":4:9", "more than 1000000 per second"),
+    (
+        "inf_think_time",
+        ":6:15",
+        "NaN and infinity are not allowed",
+    ),
+    ("huge_weight", ":6:13", "whole number"),
+    (
+        "unicode_name",
+        ":5:11",
+        "invalid request name `prédiction\\u{202e}`",
+    ),
+    ("users_and_rate", ":3:1", "conflicting load settings"),
+    (
+        "header_injection",
+        ":5:11",
+        "characters HTTP does not allow",
+    ),
+    ("slo_negative_threshold", ":10:5", "is not a number"),
+    ("host_userinfo", ":2:7", "must not carry credentials"),
+    (
+        "json_file_device",
+        ":8:16",
+        "larger than the limit of 67108864 bytes",
+    ),
 ];
 
 #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::bounded::{self, BoundedReadError};
 use super::diagnostic::{Diagnostic, nearest};
 use super::env;
 use super::types::Plan;
@@ -88,14 +89,12 @@ pub fn read_with_env(
     if meta.is_dir() {
         return Err(whole("the plan is a directory, not a file".into()).into());
     }
-    if meta.len() > MAX_PLAN_BYTES {
-        return Err(whole(format!(
-            "the plan is {} bytes; the limit is {MAX_PLAN_BYTES} bytes",
-            meta.len()
-        ))
-        .into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the plan: {e}")))?;
+    let bytes = bounded::read(path, MAX_PLAN_BYTES).map_err(|e| match e {
+        BoundedReadError::TooLarge { limit } => {
+            whole(format!("the plan is too large: the limit is {limit} bytes"))
+        }
+        BoundedReadError::Io(e) => whole(format!("cannot read the plan: {e}")),
+    })?;
     let hash = hex(&Sha256::digest(&bytes));
     let raw = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -212,6 +211,30 @@ fn reword(message: &str) -> (String, Option<String>) {
         if let Some(expected) = expected {
             return (format!("expected {expected} here"), None);
         }
+    }
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        let what = breach.split([' ', '{']).next().unwrap_or(breach);
+        let (message, help) = match what {
+            "Nodes" | "Aliases" | "Anchors" | "Events" => (
+                "the plan expands to too many YAML nodes (anchors and aliases `*name` multiply what they repeat)",
+                "a plan this large is almost certainly an alias bomb; write the values out or use `json_file`",
+            ),
+            "Depth" => (
+                "the plan is nested too deeply",
+                "flatten the structure, or move a large body to `json_file`",
+            ),
+            _ => (
+                "the plan exceeds the YAML parser's resource limits",
+                "make the plan smaller, or move large bodies to `json_file`",
+            ),
+        };
+        return (format!("{message} ({what} limit)"), Some(help.into()));
+    }
+    if message.starts_with("recursion limit exceeded") {
+        return (
+            "the plan is nested too deeply".into(),
+            Some("flatten the structure, or move a large body to `json_file`".into()),
+        );
     }
     if message.starts_with("non-finite float") {
         return (

@@ -12,6 +12,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde_saphyr::{Location, Spanned};
 use url::Url;
 
+use super::bounded;
 use super::diagnostic::{Diagnostic, nearest};
 use super::load::{PlanError, PlanSource};
 use super::serve_spec::ServeSpec;
@@ -34,6 +35,8 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
+/// The largest `json_file` accepted.
+pub const MAX_JSON_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The open model's cap on requests in flight unless the plan says otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1000;
 /// How far the achieved arrival rate may fall below the target unless the plan says otherwise.
@@ -141,7 +144,7 @@ impl Validator<'_> {
         match check_host(text) {
             Ok(host) => host,
             Err(why) => {
-                let message = format!("invalid host `{text}`: {why}");
+                let message = format!("invalid host `{}`: {why}", without_password(text));
                 let d = match loc {
                     Some(l) => self.at(l, message),
                     None => Diagnostic::new("--host", "", 0, 0, message),
@@ -483,7 +486,7 @@ impl Validator<'_> {
                 name.referenced,
                 format!(
                     "invalid request name `{}`: use letters, digits, `_` and `-` only",
-                    name.value
+                    name.value.escape_debug()
                 ),
             );
             self.problem(d);
@@ -583,7 +586,7 @@ impl Validator<'_> {
         }
         let file = spec.json_file.as_ref()?;
         let path = self.source.dir.join(&file.value);
-        let problem = match std::fs::read(&path) {
+        let problem = match bounded::read(&path, MAX_JSON_FILE_BYTES) {
             Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
                 Ok(value) => return serde_json::to_vec(&value).ok().map(json),
                 Err(e) => format!(
@@ -690,12 +693,30 @@ fn check_host(text: &str) -> Result<String, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err("it has no host name".into());
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "a host must not carry credentials: they would be written into every report; send them in a header (`defaults.headers`) from an environment variable".into(),
+        );
+    }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(
             "a host must not have a path, query or fragment; put the path in each request".into(),
         );
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// `text` with the password of a URL masked, so an error never echoes it.
+fn without_password(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(mut url) if url.password().is_some() => {
+            // Setting a password fails only on URLs that cannot have one, and
+            // this one has one.
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
 }
 
 fn strip_json_location(message: &str) -> &str {
@@ -721,5 +742,11 @@ mod tests {
         assert!(check_host("ftp://x").unwrap_err().contains("ftp"));
         assert!(check_host("http://x/api").unwrap_err().contains("path"));
         assert!(check_host("http://x/?a=1").unwrap_err().contains("query"));
+        assert!(
+            check_host("http://u:p@x")
+                .unwrap_err()
+                .contains("credentials")
+        );
+        assert_eq!(without_password("http://u:hunter2@x"), "http://u:***@x/");
     }
 }

@@ -66,6 +66,10 @@ pub struct Rate {
 }
 
 impl Rate {
+    /// The highest rate accepted: one event per microsecond, the schedule's
+    /// resolution.
+    pub const MAX_PER_SECOND: f64 = 1_000_000.0;
+
     /// Parses a rate.
     pub fn parse(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
@@ -91,9 +95,14 @@ impl Rate {
                 "invalid rate `{trimmed}`: it must be greater than 0"
             ));
         }
-        Ok(Rate {
-            per_second: value / seconds,
-        })
+        let per_second = value / seconds;
+        if per_second > Rate::MAX_PER_SECOND {
+            return Err(format!(
+                "invalid rate `{trimmed}`: more than {} per second is beyond what one process can schedule; split the load over several processes",
+                Rate::MAX_PER_SECOND
+            ));
+        }
+        Ok(Rate { per_second })
     }
 }
 
