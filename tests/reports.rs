@@ -180,6 +180,7 @@ fn realistic_summary() -> Summary {
             warmup_requests: 0,
             cancelled: 3,
             cpu_s: None,
+            peak_rss_bytes: None,
             open: None,
             aborted: None,
         },

@@ -1,5 +1,5 @@
-//! The CPU time perfgate itself uses, so a report can say what the load cost
-//! the machine it shares with the system under test.
+//! The CPU time and memory perfgate itself uses, so a report can say what the
+//! load cost the machine it shares with the system under test.
 
 use std::time::Duration;
 
@@ -11,6 +11,20 @@ const TICKS_PER_SECOND: u64 = 100;
 pub fn used() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     parse_stat(&stat)
+}
+
+/// The most resident memory this process has held (`VmHWM`), in bytes;
+/// `None` where the platform does not say (only Linux's `/proc` is read).
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_peak_rss(&status)
+}
+
+/// Reads the `VmHWM:   1234 kB` line of a `/proc/<pid>/status` file.
+fn parse_peak_rss(status: &str) -> Option<u64> {
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Reads utime and stime (fields 14 and 15) from a `/proc/<pid>/stat` line.
@@ -38,7 +52,15 @@ mod tests {
     }
 
     #[test]
-    fn this_process_has_a_cpu_time() {
+    fn this_process_has_a_cpu_time_and_a_peak_rss() {
         assert!(used().is_some());
+        assert!(peak_rss().is_some_and(|b| b > 0));
+    }
+
+    #[test]
+    fn parses_the_high_water_mark() {
+        let status = "Name:\tperfgate\nVmPeak:\t  99 kB\nVmHWM:\t   14848 kB\n";
+        assert_eq!(parse_peak_rss(status), Some(14848 * 1024));
+        assert_eq!(parse_peak_rss("VmRSS: 1 kB"), None);
     }
 }

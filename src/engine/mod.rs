@@ -12,6 +12,7 @@ pub mod limits;
 mod open;
 mod outcome;
 pub mod progress;
+mod protocol;
 pub mod reqwest_transport;
 mod run;
 pub mod schedule;

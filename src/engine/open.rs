@@ -142,6 +142,7 @@ pub(super) async fn run<T: Transport>(
         warmup_requests: totals.warmup,
         cancelled: totals.cancelled,
         cpu_s: None,
+        peak_rss_bytes: None,
         open: Some(open),
         aborted: None,
     };

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::redirect::Policy;
 
+use super::protocol;
 use super::transport::{Reply, Transport, TransportError};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{RequestDef, ValidPlan};
@@ -115,12 +116,15 @@ pub(crate) fn method(method: Method) -> reqwest::Method {
     }
 }
 
-/// Connect before timeout: a connect timeout counts as a connect failure.
+/// Connect before timeout: a connect timeout counts as a connect failure;
+/// then a response that is not HTTP, then everything else as `io`.
 fn classify(err: reqwest::Error) -> TransportError {
     let kind = if err.is_connect() {
         ErrorKind::Connect
     } else if err.is_timeout() {
         ErrorKind::Timeout
+    } else if protocol::is_protocol_error(&err) {
+        ErrorKind::Protocol
     } else {
         ErrorKind::Io
     };

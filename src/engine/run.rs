@@ -65,6 +65,7 @@ pub async fn run<T: Transport>(
     summary.load.cpu_s = cpu::used()
         .zip(cpu_before)
         .map(|(after, before)| after.saturating_sub(before).as_secs_f64());
+    summary.load.peak_rss_bytes = cpu::peak_rss();
     summary
 }
 
@@ -154,6 +155,7 @@ async fn closed<T: Transport>(
         warmup_requests: totals.warmup,
         cancelled: totals.cancelled,
         cpu_s: None,
+        peak_rss_bytes: None,
         open: None,
         aborted: None,
     };

@@ -27,7 +27,8 @@ pub struct Reply {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct TransportError {
-    /// [`ErrorKind::Connect`], [`ErrorKind::Timeout`] or [`ErrorKind::Io`]; never
+    /// [`ErrorKind::Connect`], [`ErrorKind::Timeout`], [`ErrorKind::Io`] or
+    /// [`ErrorKind::Protocol`]; never
     /// [`ErrorKind::Status`], which the engine decides.
     pub kind: ErrorKind,
     /// A readable description, without the URL.

@@ -130,6 +130,9 @@ pub struct LoadExecuted {
     /// CPU time perfgate itself used during the load (user + system), in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_s: Option<f64>,
+    /// The most memory perfgate held at once (peak resident set size), in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
     /// The open model's generator health; absent for the closed model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<OpenExecuted>,
@@ -209,8 +212,12 @@ pub struct ErrorCounts {
     pub timeout: u64,
     /// A status the request does not accept.
     pub status: u64,
-    /// Any other transport failure (reset, malformed response, body read).
+    /// The connection failed: reset, closed early, or a body read broke off.
     pub io: u64,
+    /// The target did not speak valid HTTP: garbage instead of a status
+    /// line, a malformed header, an invalid `Content-Length`.
+    #[serde(default)]
+    pub protocol: u64,
 }
 
 /// The kinds of failure.
@@ -225,8 +232,10 @@ pub enum ErrorKind {
     Timeout,
     /// A status the request does not accept.
     Status,
-    /// Any other transport failure.
+    /// The connection failed: reset, closed early, or a body read broke off.
     Io,
+    /// The target did not speak valid HTTP.
+    Protocol,
 }
 
 impl ErrorKind {
@@ -237,6 +246,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Status => "status",
             ErrorKind::Io => "io",
+            ErrorKind::Protocol => "protocol",
         }
     }
 }
@@ -250,6 +260,7 @@ impl ErrorCounts {
             ErrorKind::Timeout => self.timeout += n,
             ErrorKind::Status => self.status += n,
             ErrorKind::Io => self.io += n,
+            ErrorKind::Protocol => self.protocol += n,
         }
     }
 
@@ -260,6 +271,7 @@ impl ErrorCounts {
         self.timeout += other.timeout;
         self.status += other.status;
         self.io += other.io;
+        self.protocol += other.protocol;
     }
 }
 

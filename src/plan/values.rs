@@ -66,9 +66,10 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// The highest rate accepted: one event per microsecond, the schedule's
-    /// resolution.
-    pub const MAX_PER_SECOND: f64 = 1_000_000.0;
+    /// The highest rate accepted, far beyond what one process can send: a
+    /// larger number is a typo, and would make the schedule's arithmetic
+    /// meaningless.
+    pub const MAX_PER_SECOND: f64 = 100_000_000.0;
 
     /// Parses a rate.
     pub fn parse(text: &str) -> Result<Self, String> {

@@ -17,7 +17,7 @@ use crate::metrics::histogram;
 use crate::metrics::summary::{RequestStats, Summary};
 
 /// The header of `PREFIX_stats.csv`.
-pub const STATS_HEADER: [&str; 23] = [
+pub const STATS_HEADER: [&str; 24] = [
     "Name",
     "Request Count",
     "Failure Count",
@@ -25,6 +25,7 @@ pub const STATS_HEADER: [&str; 23] = [
     "Timeout Failures",
     "Status Failures",
     "IO Failures",
+    "Protocol Failures",
     "Average Response Time",
     "Min Response Time",
     "Max Response Time",
@@ -155,6 +156,7 @@ fn stats_row(r: &RequestStats) -> Result<Vec<String>, ReportError> {
         r.errors.timeout.to_string(),
         r.errors.status.to_string(),
         r.errors.io.to_string(),
+        r.errors.protocol.to_string(),
         latency(|l| l.mean),
         latency(|l| l.min),
         latency(|l| l.max),
@@ -249,8 +251,8 @@ mod tests {
 
     #[test]
     fn headers_match_the_percentiles() {
-        assert_eq!(STATS_HEADER.len(), 12 + PERCENTILES.len());
-        assert_eq!(STATS_HEADER[12], "50%");
-        assert_eq!(STATS_HEADER[22], "100%");
+        assert_eq!(STATS_HEADER.len(), 13 + PERCENTILES.len());
+        assert_eq!(STATS_HEADER[13], "50%");
+        assert_eq!(STATS_HEADER[23], "100%");
     }
 }

@@ -460,6 +460,7 @@ pub(crate) mod fixtures {
                 warmup_requests: 0,
                 cancelled: 0,
                 cpu_s: None,
+                peak_rss_bytes: None,
                 open: None,
                 aborted: None,
             },

@@ -148,7 +148,7 @@ pub fn errors(summary: &Summary) -> Markup {
             table.errors {
                 thead { tr {
                     th { "request" } th.num { "connect" } th.num { "timeout" } th.num { "status" }
-                    th.num { "io" } th.num { "total" }
+                    th.num { "io" } th.num { "protocol" } th.num { "total" }
                 } }
                 tbody {
                     @for r in &failing {
@@ -158,6 +158,7 @@ pub fn errors(summary: &Summary) -> Markup {
                             td.num { (format_count(r.errors.timeout)) }
                             td.num { (format_count(r.errors.status)) }
                             td.num { (format_count(r.errors.io)) }
+                            td.num { (format_count(r.errors.protocol)) }
                             td.num { (format_count(r.errors.total)) }
                         }
                     }
@@ -254,6 +255,12 @@ pub fn load(summary: &Summary) -> Markup {
     }
     if let Some(cpu) = l.cpu_s {
         rows.push(("perfgate CPU time", format!("{cpu:.1} s")));
+    }
+    if let Some(bytes) = l.peak_rss_bytes {
+        rows.push((
+            "perfgate peak memory",
+            format!("{:.1} MB", bytes as f64 / 1e6),
+        ));
     }
     if let Some(why) = &l.aborted {
         rows.push(("stopped early", plain_text(why)));
