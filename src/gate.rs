@@ -48,7 +48,9 @@ pub enum Outcome {
     /// The run could not be carried out properly, or its measurement cannot be trusted (exit 3).
     Invalid,
     /// The run was interrupted; the results cover only part of it (exit 130).
-    Partial,
+    /// Reports written before this name existed call it `partial`.
+    #[serde(alias = "partial")]
+    Interrupted,
 }
 
 impl Outcome {
@@ -58,17 +60,17 @@ impl Outcome {
             Outcome::Pass => ExitCode::Pass,
             Outcome::Fail => ExitCode::Fail,
             Outcome::Invalid => ExitCode::CouldNotRun,
-            Outcome::Partial => ExitCode::Interrupted,
+            Outcome::Interrupted => ExitCode::Interrupted,
         }
     }
 
-    /// The outcome in capitals, as the terminal and JUnit show it: `PASS`, `FAIL`, `INVALID`, `PARTIAL`.
+    /// The outcome in capitals, as the terminal and JUnit show it: `PASS`, `FAIL`, `INVALID`, `INTERRUPTED`.
     pub fn label(self) -> &'static str {
         match self {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
             Outcome::Invalid => "INVALID",
-            Outcome::Partial => "PARTIAL",
+            Outcome::Interrupted => "INTERRUPTED",
         }
     }
 }
@@ -96,7 +98,7 @@ impl Verdict {
 
 /// Decides the verdict of a run from its Summary and evaluated SLOs.
 ///
-/// An interrupted run is `partial` (130) whatever its SLOs say, with the SLOs
+/// An interrupted run is `interrupted` (130) whatever its SLOs say, with the SLOs
 /// that would have failed among the reasons; otherwise any breach or no data
 /// fails (1) with one reason per failing SLO; otherwise it passes (0).
 /// Warn-only objectives never fail the gate.
@@ -118,7 +120,7 @@ pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
                 .iter()
                 .map(|slo| format!("would have failed: {}", slo.message)),
         );
-        return Verdict::new(Outcome::Partial, reasons);
+        return Verdict::new(Outcome::Interrupted, reasons);
     }
     if let Some(reason) = generator_fell_short(summary) {
         return invalid(reason);
@@ -277,7 +279,7 @@ mod tests {
         s.load.elapsed_s = 4.2;
         let slos = results(&s, &[("p95 < 100ms", false), ("p50 < 1s", false)]);
         let v = decide(&s, &slos);
-        assert_eq!(v.outcome, Outcome::Partial);
+        assert_eq!(v.outcome, Outcome::Interrupted);
         assert_eq!(v.exit_code, 130);
         assert!(
             v.reasons[0].contains("interrupted after 4.2 s of 10.0 s"),
@@ -291,7 +293,7 @@ mod tests {
         );
 
         let v = decide(&s, &slos[1..]);
-        assert_eq!(v.outcome, Outcome::Partial);
+        assert_eq!(v.outcome, Outcome::Interrupted);
         assert!(v.reasons[1].contains("no SLO had failed"));
     }
 
@@ -312,5 +314,11 @@ mod tests {
         assert_eq!(json["exit_code"], 0);
         let back: Verdict = serde_json::from_value(json).unwrap();
         assert_eq!(back, v);
+        let old: Outcome = serde_json::from_str("\"partial\"").unwrap();
+        assert_eq!(old, Outcome::Interrupted);
+        assert_eq!(
+            serde_json::to_value(Outcome::Interrupted).unwrap(),
+            "interrupted"
+        );
     }
 }

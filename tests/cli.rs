@@ -313,7 +313,7 @@ fn exit_130_on_sigint_with_partial_reports() {
     );
     let report = read_valid_report(&dir.join("summary.json"));
     assert_eq!(report["partial"], true);
-    assert_eq!(report["verdict"]["outcome"], "partial");
+    assert_eq!(report["verdict"]["outcome"], "interrupted");
     assert!(report["load"]["elapsed_s"].as_f64().unwrap() < 30.0);
     let junit = junit_check(&dir.join("junit.xml"));
     let cases = junit["suites"][0]["cases"].as_array().unwrap();

@@ -451,7 +451,7 @@ fn partial_and_invalid_runs_are_visible_in_junit() {
     assert_eq!(parsed["tests"], 7);
     assert_eq!(parsed["failures"], 3);
     assert_eq!(parsed["suites"][0]["properties"]["partial"], "true");
-    assert_eq!(parsed["suites"][0]["properties"]["verdict"], "PARTIAL");
+    assert_eq!(parsed["suites"][0]["properties"]["verdict"], "INTERRUPTED");
     let run = case(&parsed, "run");
     assert_eq!(run["classname"], "perfgate.run");
     assert_eq!(run["result"], "failure");
@@ -460,7 +460,7 @@ fn partial_and_invalid_runs_are_visible_in_junit() {
     assert!(text.contains("would have failed: p95 "), "{text}");
     assert_eq!(
         json::read(&json_path).unwrap().verdict.outcome,
-        Outcome::Partial
+        Outcome::Interrupted
     );
 
     let verdict = gate::invalid("the load generator fell 4.2 s behind its schedule".to_string());

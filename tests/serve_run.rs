@@ -214,6 +214,93 @@ fn sigint_stops_the_served_process_too() {
     assert_eq!(read_valid_report(&dir.join("s.json"))["partial"], true);
 }
 
+/// Starts `perfgate run` on a plan whose served demo API answers after
+/// `latency`, waits until it answers, and returns the child and the served PID.
+fn start_slow_served_run(dir: &Path, latency: &str, grace: &str) -> (std::process::Child, u32) {
+    let port = free_port();
+    let script = format!("{} --latency {latency}", demo_script(dir, port));
+    let text = plan(port, &script, "60s", "20s").replace("grace: 1s", &format!("grace: {grace}"));
+    let path = write_plan(dir, &text);
+    let child = perfgate()
+        .arg("run")
+        .arg(&path)
+        .arg("--json")
+        .arg(dir.join("s.json"))
+        .arg("--junit")
+        .arg(dir.join("j.xml"))
+        .arg("--html")
+        .arg(dir.join("r.html"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let pid = recorded_pid(dir);
+    assert!(alive(pid));
+    (child, pid)
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn sigterm_writes_every_report_marked_partial() {
+    let dir = scratch("serve-sigterm");
+    let (child, pid) = start_slow_served_run(&dir, "10ms", "2s");
+    signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130, "{}", streams(&out));
+    assert!(!alive(pid), "the served process is gone after SIGTERM");
+    let report = read_valid_report(&dir.join("s.json"));
+    assert_eq!(report["partial"], true);
+    assert_eq!(report["verdict"]["outcome"], "interrupted");
+    let junit = junit_check(&dir.join("j.xml"));
+    assert_eq!(
+        junit["suites"][0]["properties"]["partial"], "true",
+        "{junit}"
+    );
+    let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
+    assert!(html.contains("(interrupted)"), "the HTML says so");
+}
+
+#[test]
+fn a_second_sigint_exits_at_once_and_leaves_no_served_process() {
+    let dir = scratch("serve-double-sigint");
+    // Every request takes 8 s and the grace is 20 s, so a graceful stop
+    // would take seconds; the second interrupt must not wait for it.
+    let (child, pid) = start_slow_served_run(&dir, "8s", "20s");
+    signal(&child, "INT");
+    std::thread::sleep(Duration::from_millis(300));
+    let second = Instant::now();
+    signal(&child, "INT");
+    let out = child.wait_with_output().unwrap();
+    let took = second.elapsed();
+    assert_eq!(code(&out), 130, "{}", streams(&out));
+    assert!(
+        took < Duration::from_secs(3),
+        "exited {took:?} after the second interrupt"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("interrupted again"),
+        "{}",
+        streams(&out)
+    );
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the served process is killed too");
+}
+
 #[test]
 fn a_server_already_answering_is_refused_before_starting() {
     let dir = scratch("serve-taken");

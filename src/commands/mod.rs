@@ -7,6 +7,7 @@ mod report;
 mod run;
 mod schema;
 mod serving;
+mod signals;
 mod validate;
 
 use crate::cli::{Cli, Command};

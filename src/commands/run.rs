@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::progress::{self, Mode};
 use super::serving;
+use super::signals::Interrupts;
 use crate::cli::RunArgs;
 use crate::engine::{self, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
@@ -107,8 +108,9 @@ struct Loaded {
 /// (the reason is already printed).
 async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Option<Loaded>> {
     let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
+    let interrupts = Interrupts::listen();
     let mut served = match &plan.serve {
-        Some(def) => match serving::start(def, interrupted()).await {
+        Some(def) => match serving::start(def, interrupts.first()).await {
             Some(served) => Some(served),
             None => return Ok(None),
         },
@@ -139,7 +141,7 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
             }
         };
         tokio::select! {
-            () = interrupted() => {}
+            () = interrupts.first() => {}
             Some(info) = server_died => {
                 eprintln!("error: the served command {} during the run; stopping the load", info.exit);
                 died = Some(format!(
@@ -157,30 +159,6 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
         summary.serve = Some(serving::info(def, &outcome, died.as_deref()));
     }
     Ok(Some(Loaded { summary, died }))
-}
-
-/// Completes on SIGINT or SIGTERM.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    eprintln!("perfgate: interrupted; stopping the load and writing partial reports");
 }
 
 /// Writes every configured report. A report that cannot be written after the

@@ -53,7 +53,10 @@ impl Exporter for JunitExporter {
             case.set_timestamp(started);
             suite.add_test_case(case);
         }
-        if matches!(report.verdict.outcome, Outcome::Invalid | Outcome::Partial) {
+        if matches!(
+            report.verdict.outcome,
+            Outcome::Invalid | Outcome::Interrupted
+        ) {
             let mut case = run_case(report);
             case.set_timestamp(started);
             suite.add_test_case(case);
@@ -156,7 +159,7 @@ fn run_case(report: &RunReport<'_>) -> TestCase {
     let verdict = report.verdict;
     let reasons: Vec<String> = verdict.reasons.iter().map(|r| plain_text(r)).collect();
     let headline = match verdict.outcome {
-        Outcome::Partial => "the run was interrupted: results are partial",
+        Outcome::Interrupted => "the run was interrupted: results are partial",
         _ => "the run could not be measured properly",
     };
     let message = match reasons.first() {

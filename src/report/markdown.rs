@@ -27,7 +27,7 @@ pub fn render(report: &RunReport<'_>) -> String {
     let mark = match v.outcome {
         Outcome::Pass => "✅",
         Outcome::Fail => "❌",
-        Outcome::Invalid | Outcome::Partial => "⚠️",
+        Outcome::Invalid | Outcome::Interrupted => "⚠️",
     };
     let _ = writeln!(
         out,

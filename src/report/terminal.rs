@@ -281,7 +281,7 @@ fn verdict(out: &mut String, report: &RunReport<'_>) {
     out.push_str(&line);
     out.push('\n');
     // A failed gate's reasons are the FAIL lines above; other outcomes explain themselves here.
-    if matches!(v.outcome, Outcome::Partial | Outcome::Invalid) {
+    if matches!(v.outcome, Outcome::Interrupted | Outcome::Invalid) {
         for reason in &v.reasons {
             let _ = writeln!(out, "  - {}", plain_text(reason));
         }
@@ -398,7 +398,7 @@ mod tests {
         let v = decide(&s, &[]);
         let out = text(&s, &[], &v);
         assert!(out.contains("[PARTIAL]"), "{out}");
-        assert!(out.contains("Verdict: PARTIAL (exit 130)"), "{out}");
+        assert!(out.contains("Verdict: INTERRUPTED (exit 130)"), "{out}");
         assert!(out.contains("  - the run was interrupted"), "{out}");
         assert!(out.contains("SLOs: none stated"), "{out}");
 

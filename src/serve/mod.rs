@@ -10,8 +10,10 @@
 //! Dropping a [`Served`] that was not stopped kills the group at once, so the
 //! command never outlives perfgate on an error or panic path. A Ctrl-C must be
 //! handled by the caller (the group does not receive the terminal's SIGINT),
-//! which then calls [`Served::stop`] or drops it.
+//! which then calls [`Served::stop`] or drops it; a caller that must exit at
+//! once calls [`emergency::kill_running`].
 
+pub mod emergency;
 mod error;
 mod exit;
 mod process;
@@ -86,6 +88,9 @@ pub async fn start(def: &ServeDef) -> Result<Served, ServeError> {
     let mut child = process::spawn(def, &command)?;
     let started = Instant::now();
     let group = child.id().and_then(Group::led_by);
+    if let Some(pid) = child.id() {
+        emergency::register(pid);
+    }
     let tail = Tail::default();
     let mut readers = Vec::with_capacity(2);
     if let Some(stdout) = child.stdout.take() {
@@ -188,6 +193,7 @@ impl Served {
         };
         self.exit = Some(exit.clone());
         self.stop_stragglers(deadline).await;
+        emergency::clear();
         self.drain().await;
         ServeOutcome {
             exit,
@@ -278,6 +284,7 @@ impl Drop for Served {
     fn drop(&mut self) {
         if self.exit.is_none() {
             self.signal_group(Group::kill);
+            emergency::clear();
         }
         for reader in &self.readers {
             reader.abort();

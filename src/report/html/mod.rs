@@ -112,7 +112,7 @@ fn header(report: &RunReport<'_>) -> Markup {
         Outcome::Pass => "verdict pass",
         Outcome::Fail => "verdict fail",
         Outcome::Invalid => "verdict invalid",
-        Outcome::Partial => "verdict partial",
+        Outcome::Interrupted => "verdict interrupted",
     };
     html! {
         header {
