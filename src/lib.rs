@@ -2,6 +2,7 @@
 //!
 //! Data flow: plan file → [`plan`] → [`engine`] → [`metrics`] → [`slo`] → [`gate`] → [`report`].
 
+pub mod bounded;
 pub mod cli;
 pub mod commands;
 pub mod demo;

@@ -211,7 +211,7 @@ fn report_exit_codes() {
         assert_eq!(code(&out), 2, "{}", streams(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.contains(&format!("`{bad}` is not a perfgate JSON report")),
+            stderr.contains(&format!("`{bad}` is not a valid perfgate JSON report")),
             "{stderr}"
         );
     }

@@ -10,9 +10,8 @@ use std::path::PathBuf;
 
 use crate::cli::ReportArgs;
 use crate::gate::ExitCode;
-use crate::metrics::histogram;
 use crate::report::html::HtmlExporter;
-use crate::report::json::{self, JsonReport};
+use crate::report::json;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
 use crate::report::{self, Exporter, RunReport, terminal};
@@ -26,13 +25,6 @@ pub fn report(args: &ReportArgs) -> ExitCode {
             return ExitCode::Invalid;
         }
     };
-    if let Err(why) = check_histograms(&read) {
-        eprintln!(
-            "error: `{}` is not a usable perfgate JSON report: {why}",
-            args.report.display()
-        );
-        return ExitCode::Invalid;
-    }
     let run = RunReport {
         summary: &read.summary,
         slos: &read.slos,
@@ -61,16 +53,6 @@ pub fn report(args: &ReportArgs) -> ExitCode {
     } else {
         ExitCode::Pass
     }
-}
-
-/// Every histogram in the report decodes: the HTML and CSV reports read them.
-fn check_histograms(read: &JsonReport) -> Result<(), String> {
-    let s = &read.summary;
-    for stats in s.requests.iter().chain([&s.overall]) {
-        histogram::decode(&stats.histogram)
-            .map_err(|e| format!("the histogram of `{}`: {e}", stats.name))?;
-    }
-    Ok(())
 }
 
 /// Says what was written, or why not; whether it was.

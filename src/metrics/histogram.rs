@@ -3,6 +3,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::io::Read as _;
+
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
@@ -41,20 +43,105 @@ pub enum DecodeError {
     /// Not base64.
     #[error("histogram is not valid base64: {0}")]
     Base64(#[from] base64::DecodeError),
-    /// Not a V2 (deflate) HdrHistogram.
+    /// Not a V2 (deflate) HdrHistogram of the shape perfgate records.
+    #[error("histogram is not a valid HdrHistogram V2 encoding: {0}")]
+    Invalid(String),
+    /// The encoding's content could not be decoded.
     #[error("histogram is not a valid HdrHistogram V2 encoding: {0:?}")]
     Hdr(hdrhistogram::serialization::DeserializeError),
 }
 
-/// Reads back a histogram written by [`encode`]. An empty string is an empty histogram.
+/// The cookie of an uncompressed V2 encoding.
+const V2_COOKIE: u32 = 0x1c84_9313;
+/// The cookie of a V2 encoding compressed with deflate, as [`encode`] writes.
+const V2_DEFLATE_COOKIE: u32 = 0x1c84_9314;
+/// Cookie, payload length, normalising offset, digits, lowest, highest, ratio.
+const V2_HEADER_BYTES: usize = 40;
+/// More than any histogram of [`new_latency`]'s shape can need (fewer than
+/// 50,000 counts of at most 9 bytes each).
+const MAX_INFLATED_BYTES: u64 = 1024 * 1024;
+
+/// Reads back a histogram written by [`encode`]. An empty string is an empty
+/// histogram.
+///
+/// The input is untrusted (a report file): the header is checked before
+/// anything is allocated from it, the inflated size is bounded, and only
+/// histograms of [`new_latency`]'s shape are accepted, so that a crafted
+/// report can neither exhaust memory nor be merged with a differently shaped
+/// histogram.
+///
+/// # Errors
+///
+/// When the text is not base64 or not a histogram of that shape.
 pub fn decode(text: &str) -> Result<Histogram<u64>, DecodeError> {
     if text.is_empty() {
         return Ok(new_latency());
     }
     let bytes = STANDARD.decode(text)?;
+    let plain = inflate(&bytes)?;
+    check_header(&plain)?;
     Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
+        .deserialize(&mut plain.as_slice())
         .map_err(DecodeError::Hdr)
+}
+
+/// The uncompressed V2 encoding inside a deflate one, at most
+/// [`MAX_INFLATED_BYTES`] long.
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let invalid = |why: &str| DecodeError::Invalid(why.to_owned());
+    let (cookie, rest) = split_u32(bytes).ok_or_else(|| invalid("too short"))?;
+    if cookie != V2_DEFLATE_COOKIE {
+        return Err(invalid("unknown cookie"));
+    }
+    let (length, rest) = split_u32(rest).ok_or_else(|| invalid("too short"))?;
+    let compressed = rest
+        .get(..length as usize)
+        .ok_or_else(|| invalid("shorter than its header says"))?;
+    let mut plain = Vec::new();
+    flate2::read::ZlibDecoder::new(compressed)
+        .take(MAX_INFLATED_BYTES + 1)
+        .read_to_end(&mut plain)
+        .map_err(|e| DecodeError::Invalid(format!("bad deflate data: {e}")))?;
+    if plain.len() as u64 > MAX_INFLATED_BYTES {
+        return Err(invalid("inflates to more than 1 MiB"));
+    }
+    Ok(plain)
+}
+
+/// Checks an uncompressed V2 header: the cookie, a payload that is really
+/// there, and [`new_latency`]'s bounds and precision.
+fn check_header(plain: &[u8]) -> Result<(), DecodeError> {
+    let invalid = |why: String| Err(DecodeError::Invalid(why));
+    let Some(header) = plain.get(..V2_HEADER_BYTES) else {
+        return invalid("header too short".into());
+    };
+    let u32_at = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let u64_at = |at: usize| (u64::from(u32_at(at)) << 32) | u64::from(u32_at(at + 4));
+    if u32_at(0) != V2_COOKIE {
+        return invalid("unknown inner cookie".into());
+    }
+    let payload = u32_at(4) as usize;
+    if payload > plain.len() - V2_HEADER_BYTES {
+        return invalid(format!(
+            "the header announces {payload} bytes of counts but {} follow",
+            plain.len() - V2_HEADER_BYTES
+        ));
+    }
+    let (digits, lowest, highest) = (u32_at(12), u64_at(16), u64_at(24));
+    if (digits, lowest, highest) != (3, 1, MAX_TRACKABLE_US) {
+        return invalid(format!(
+            "it tracks {lowest}..{highest} µs with {digits} significant digits; perfgate records 1..{MAX_TRACKABLE_US} µs with 3"
+        ));
+    }
+    Ok(())
+}
+
+/// A big-endian u32 and the rest of the bytes.
+fn split_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let (head, rest) = bytes.split_first_chunk::<4>()?;
+    Some((u32::from_be_bytes(*head), rest))
 }
 
 /// Latency in milliseconds at a percentile in (0, 100]; `None` when empty.
@@ -104,6 +191,33 @@ mod tests {
         assert!(decode("").unwrap().is_empty());
         assert!(decode("not base64!").is_err());
         assert!(decode("AAAA").is_err());
+        let other_shape = Histogram::<u64>::new_with_bounds(1, 1000, 2).unwrap();
+        let mut bytes = Vec::new();
+        V2DeflateSerializer::new()
+            .serialize(&other_shape, &mut bytes)
+            .unwrap();
+        let err = decode(&STANDARD.encode(&bytes)).unwrap_err().to_string();
+        assert!(err.contains("perfgate records"), "{err}");
+    }
+
+    #[test]
+    fn a_header_announcing_gigabytes_is_refused_without_allocating() {
+        let mut h = new_latency();
+        record(&mut h, 1234);
+        let mut plain = Vec::new();
+        hdrhistogram::serialization::V2Serializer::new()
+            .serialize(&h, &mut plain)
+            .unwrap();
+        plain[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        let mut deflated = Vec::new();
+        let mut z = flate2::write::ZlibEncoder::new(&mut deflated, flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, &plain).unwrap();
+        z.finish().unwrap();
+        let mut bytes = V2_DEFLATE_COOKIE.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&(deflated.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(&deflated);
+        let err = decode(&STANDARD.encode(&bytes)).unwrap_err().to_string();
+        assert!(err.contains("announces 4294967295 bytes"), "{err}");
         assert!(summarise(&new_latency()).is_none());
     }
 

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::bounded::{self, BoundedReadError};
 use super::diagnostic::{Diagnostic, nearest};
 use super::env;
 use super::types::Plan;
+use crate::bounded::{self, BoundedReadError};
 
 /// The largest plan file accepted.
 pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;

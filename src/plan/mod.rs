@@ -1,6 +1,5 @@
 //! The plan: read (YAML + `${VAR}`), typed, then validated into what the engine runs.
 
-pub mod bounded;
 pub mod diagnostic;
 pub mod env;
 pub mod load;

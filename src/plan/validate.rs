@@ -12,7 +12,6 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde_saphyr::{Location, Spanned};
 use url::Url;
 
-use super::bounded;
 use super::diagnostic::{Diagnostic, nearest};
 use super::load::{PlanError, PlanSource};
 use super::serve_spec::ServeSpec;
@@ -23,6 +22,7 @@ use super::valid::{
     Workload,
 };
 use super::values::{Dur, Rate, Scalar};
+use crate::bounded;
 use crate::slo::evaluate::{ALL, Objective, WindowRule};
 use crate::slo::expr::is_request_name;
 

@@ -10,7 +10,9 @@ use serde::ser;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{Exporter, ReportError, RunReport};
+use crate::bounded::{self, BoundedReadError};
 use crate::gate::Verdict;
+use crate::metrics::histogram;
 use crate::metrics::summary::Summary;
 use crate::slo::result::SloResult;
 
@@ -64,16 +66,56 @@ impl Exporter for JsonExporter {
     }
 }
 
-/// Reads a JSON report back, histograms included.
+/// The largest JSON report read back. Real reports are far smaller (a few
+/// hundred kilobytes per request name); the limit stops a hostile or broken
+/// file from exhausting memory.
+pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a JSON report back, histograms included. The file is untrusted:
+/// its size is bounded and every histogram in it is checked.
+///
+/// # Errors
+///
+/// When the file cannot be read, is too large, or is not a valid report.
 pub fn read(path: &Path) -> Result<JsonReport, ReportError> {
-    let bytes = std::fs::read(path).map_err(|source| ReportError::Read {
+    let bytes = bounded::read(path, MAX_REPORT_BYTES).map_err(|e| ReportError::Read {
         path: path.to_path_buf(),
-        source,
+        source: match e {
+            BoundedReadError::Io(e) => e,
+            BoundedReadError::TooLarge { limit } => std::io::Error::other(format!(
+                "it is larger than the limit of {limit} bytes for a report"
+            )),
+        },
     })?;
-    serde_json::from_slice(&bytes).map_err(|source| ReportError::Parse {
+    parse(&bytes).map_err(|reason| ReportError::Invalid {
         path: path.to_path_buf(),
-        source,
+        reason,
     })
+}
+
+/// Parses a JSON report and checks every histogram in it decodes.
+///
+/// # Errors
+///
+/// A description of the first problem, with its line and column for JSON
+/// errors.
+pub fn parse(bytes: &[u8]) -> Result<JsonReport, String> {
+    let report: JsonReport = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    for stats in report
+        .summary
+        .requests
+        .iter()
+        .chain([&report.summary.overall])
+    {
+        for text in [Some(&stats.histogram), stats.service_histogram.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            histogram::decode(text)
+                .map_err(|e| format!("the histogram of `{}`: {e}", stats.name))?;
+        }
+    }
+    Ok(report)
 }
 
 /// The path (`requests[1].latency.p95`) of the first NaN or infinity in `value`.
@@ -426,7 +468,7 @@ mod tests {
         std::fs::write(&path, "{\"plan\": 1}").unwrap();
         let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("not-a-report.json"), "{err}");
-        assert!(err.contains("not a perfgate JSON report"), "{err}");
+        assert!(err.contains("not a valid perfgate JSON report"), "{err}");
         let err = read(&dir.join("missing.json")).unwrap_err().to_string();
         assert!(err.contains("missing.json"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();

@@ -68,13 +68,12 @@ pub enum ReportError {
         source: io::Error,
     },
     /// A file is not a report this version understands.
-    #[error("`{}` is not a perfgate JSON report: {source}", path.display())]
-    Parse {
+    #[error("`{}` is not a valid perfgate JSON report: {reason}", path.display())]
+    Invalid {
         /// The report path.
         path: PathBuf,
         /// Where and why parsing failed.
-        #[source]
-        source: serde_json::Error,
+        reason: String,
     },
     /// A report could not be rendered.
     #[error("could not render the {format} report: {reason}")]

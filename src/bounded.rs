@@ -1,5 +1,6 @@
-//! Reading files named by a plan with a size limit, so that a huge file or a
-//! device such as `/dev/zero` is refused instead of exhausting memory.
+//! Reading untrusted files (plans, the files they name, reports read back)
+//! with a size limit, so that a huge file or a device such as `/dev/zero` is
+//! refused instead of exhausting memory.
 
 use std::io::Read as _;
 use std::path::Path;
