@@ -175,6 +175,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         requests,
         objectives: vec![],
         reports: ReportPaths::default(),
+        secrets: Default::default(),
     }
 }
 

@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
         dir: PathBuf::from("/nonexistent-fuzz-dir"),
         text,
         hash: String::new(),
+        secrets: Default::default(),
     };
     if let Ok(plan) = parse(&source) {
         let _ = validate(plan, &source, &Overrides::default());

@@ -67,9 +67,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let Some(Loaded { summary, died }) = runtime.block_on(load(&plan, mode, args.quiet))? else {
+    let Some(Loaded { mut summary, died }) = runtime.block_on(load(&plan, mode, args.quiet))?
+    else {
         return Ok(ExitCode::CouldNotRun);
     };
+    plan.secrets.redact_summary(&mut summary);
     let (slos, verdict) = match evaluate(&plan.objectives, &summary) {
         Ok(slos) => {
             let verdict = match &died {
@@ -110,7 +112,7 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
     let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
     let interrupts = Interrupts::listen();
     let mut served = match &plan.serve {
-        Some(def) => match serving::start(def, interrupts.first()).await {
+        Some(def) => match serving::start(def, &plan.secrets, interrupts.first()).await {
             Some(served) => Some(served),
             None => return Ok(None),
         },

@@ -2,6 +2,7 @@
 //! start the command, wait for readiness, and describe how it ended.
 
 use crate::metrics::summary::ServeInfo;
+use crate::plan::secrets::Secrets;
 use crate::plan::valid::ServeDef;
 use crate::serve::{self, ServeOutcome, Served};
 
@@ -15,15 +16,19 @@ pub fn command_line(def: &ServeDef) -> Vec<String> {
 /// Starts the served command and waits until it is ready, or until
 /// `interrupted` completes. Prints what went wrong, with the command's last
 /// output lines, and returns `None` when the run cannot go on.
-pub async fn start(def: &ServeDef, interrupted: impl Future<Output = ()>) -> Option<Served> {
+pub async fn start(
+    def: &ServeDef,
+    secrets: &Secrets,
+    interrupted: impl Future<Output = ()>,
+) -> Option<Served> {
     if let Err(e) = serve::ensure_not_running(def).await {
-        report_error(&e);
+        report_error(&e, secrets);
         return None;
     }
     let mut served = match serve::start(def).await {
         Ok(served) => served,
         Err(e) => {
-            report_error(&e);
+            report_error(&e, secrets);
             return None;
         }
     };
@@ -38,20 +43,21 @@ pub async fn start(def: &ServeDef, interrupted: impl Future<Output = ()>) -> Opt
     match ready {
         Ok(()) => Some(served),
         Err(e) => {
-            report_error(&e);
+            report_error(&e, secrets);
             let _ = served.stop().await;
             None
         }
     }
 }
 
-fn report_error(e: &serve::ServeError) {
-    eprintln!("error: {e}");
+/// Prints a serve error and the command's last lines, secrets redacted.
+fn report_error(e: &serve::ServeError, secrets: &Secrets) {
+    eprintln!("error: {}", secrets.redact(&e.to_string()));
     let tail = e.tail();
     if !tail.is_empty() {
         eprintln!("its last output lines:");
         for line in tail {
-            eprintln!("  | {line}");
+            eprintln!("  | {}", secrets.redact(line));
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::secrets::Secrets;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// One problem found in a plan, located in its source.
@@ -39,6 +40,14 @@ impl Diagnostic {
             help: None,
             source_line,
         }
+    }
+
+    /// Replaces every secret value in the message, the help and the source
+    /// line shown.
+    pub fn redact(&mut self, secrets: &Secrets) {
+        self.message = secrets.redact(&self.message).into_owned();
+        self.help = self.help.as_deref().map(|h| secrets.redact(h).into_owned());
+        self.source_line = secrets.redact(&self.source_line).into_owned();
     }
 
     /// Adds a suggestion.

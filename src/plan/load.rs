@@ -3,6 +3,7 @@
 //! All YAML I/O of the project is here. Every failure is a [`PlanError`] whose
 //! diagnostics carry the file, line and column.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::diagnostic::{Diagnostic, nearest};
 use super::env;
+use super::secrets::Secrets;
 use super::types::Plan;
 use crate::bounded::{self, BoundedReadError};
 
@@ -35,6 +37,16 @@ impl fmt::Display for PlanError {
     }
 }
 
+impl PlanError {
+    /// The same errors with every secret value replaced.
+    pub fn redacted(mut self, secrets: &Secrets) -> Self {
+        for d in &mut self.diagnostics {
+            d.redact(secrets);
+        }
+        self
+    }
+}
+
 impl From<Diagnostic> for PlanError {
     fn from(d: Diagnostic) -> Self {
         PlanError {
@@ -55,6 +67,8 @@ pub struct PlanSource {
     pub text: String,
     /// SHA-256 of the file's bytes (before substitution), hex.
     pub hash: String,
+    /// The values of secret-looking environment variables the plan references.
+    pub secrets: Secrets,
 }
 
 impl PlanSource {
@@ -112,8 +126,15 @@ pub fn read_with_env(
     if raw.contains('\0') {
         return Err(whole("the plan contains NUL bytes: it is not a text file".into()).into());
     }
-    let text = env::substitute(&raw, lookup)
-        .map_err(|e| Diagnostic::new(&file, &raw, e.line, e.column, e.message).with_help(e.help))?;
+    let secrets = RefCell::new(Secrets::default());
+    let text = env::substitute(&raw, |name| {
+        let value = lookup(name);
+        if let Some(v) = &value {
+            secrets.borrow_mut().add_env(name, v);
+        }
+        value
+    })
+    .map_err(|e| Diagnostic::new(&file, &raw, e.line, e.column, e.message).with_help(e.help))?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -123,6 +144,7 @@ pub fn read_with_env(
         dir,
         text,
         hash,
+        secrets: secrets.into_inner(),
     })
 }
 
@@ -265,6 +287,7 @@ mod tests {
             dir: PathBuf::from("."),
             text: text.into(),
             hash: String::new(),
+            secrets: Secrets::default(),
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::secrets::Secrets;
 use super::values::{Method, StatusExpect, ThinkTime};
 use crate::slo::evaluate::Objective;
 
@@ -30,6 +31,8 @@ pub struct ValidPlan {
     pub objectives: Vec<Objective>,
     /// Where reports go (plan settings with command-line overrides applied).
     pub reports: ReportPaths,
+    /// Values no output may show.
+    pub secrets: Secrets,
 }
 
 /// The workload model, resolved.

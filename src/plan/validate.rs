@@ -76,6 +76,8 @@ pub fn validate(
     source: &PlanSource,
     overrides: &Overrides,
 ) -> Result<ValidPlan, PlanError> {
+    let mut secrets = source.secrets.clone();
+    secrets.add_headers(&plan);
     let mut v = Validator {
         source,
         problems: Vec::new(),
@@ -93,7 +95,8 @@ pub fn validate(
         v.problems.sort_by_key(|d| (d.line, d.column));
         return Err(PlanError {
             diagnostics: v.problems,
-        });
+        }
+        .redacted(&secrets));
     }
     Ok(ValidPlan {
         name: plan.name,
@@ -109,6 +112,7 @@ pub fn validate(
             junit: overrides.junit.clone().or(plan.reports.junit),
             html: overrides.html.clone().or(plan.reports.html),
         },
+        secrets,
     })
 }
 
