@@ -10,8 +10,8 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::faults::{Fault, FaultTarget, closed_port};
-use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::faults::{Fault, FaultTarget};
+use common::{code, free_port, output, perfgate, read_valid_report, scratch, streams, write_plan};
 use serde_json::Value;
 
 /// The load of every case: 2 s, then at most 1 s of grace.
@@ -233,7 +233,7 @@ fn every_fault_is_survived_classified_and_counted() {
 fn nothing_listening_for_the_whole_run_is_connect_errors() {
     let ran = run(
         "nothing_listening",
-        &plan(&format!("http://127.0.0.1:{}", closed_port()), 2, 1000),
+        &plan(&format!("http://127.0.0.1:{}", free_port()), 2, 1000),
     );
     let errors = check_accounting("nothing_listening", &ran);
     let completed = count(&ran.report, "/overall/requests");
@@ -244,7 +244,7 @@ fn nothing_listening_for_the_whole_run_is_connect_errors() {
 
 #[test]
 fn nothing_listening_for_half_the_run_then_a_target_appears() {
-    let port = closed_port();
+    let port = free_port();
     let late = thread::spawn(move || {
         thread::sleep(Duration::from_millis(1000));
         FaultTarget::start_on(port, Fault::Healthy)

@@ -6,28 +6,9 @@
 
 mod common;
 
-use common::{code, output, perfgate, scratch, streams, write_plan};
+use common::{code, echo_target_serve, free_port, output, perfgate, scratch, streams, write_plan};
 
 const CANARY: &str = "s3cr3t-canary-7f3a9c";
-
-/// A target that prints its environment's `ECHO` and its arguments, answers
-/// `/health`, and sends every other request's headers and URL back with a 500.
-const SERVER: &str = r#"
-import http.server, os, sys
-print("starting with", os.environ.get("ECHO"), sys.argv[2:], flush=True)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        ok = self.path == "/health"
-        print("got", self.path, dict(self.headers), flush=True)
-        data = b"ok" if ok else (self.path + " " + str(dict(self.headers))).encode()
-        self.send_response(200 if ok else 500)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-"#;
 
 fn assert_absent(what: &str, text: &str) {
     assert!(
@@ -39,19 +20,14 @@ fn assert_absent(what: &str, text: &str) {
 #[test]
 fn a_secret_never_appears_in_any_output() {
     let dir = scratch("secrets");
-    std::fs::write(dir.join("server.py"), SERVER).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
+    let serve = echo_target_serve(port, &["${API_TOKEN}"]);
     let plan = format!(
-        "name: secrets\nhost: http://127.0.0.1:{port}\nserve:\n  command: [python3, {server}, '{port}', '${{API_TOKEN}}']\n  env: {{ECHO: '${{API_TOKEN}}'}}\n  ready: GET /health\n  timeout: 20s\n\
+        "name: secrets\nhost: http://127.0.0.1:{port}\n{serve}  env: {{ECHO: '${{API_TOKEN}}'}}\n\
          load: {{users: 2, duration: 1s, think_time: 50ms}}\n\
          defaults:\n  headers: {{authorization: 'Bearer ${{API_TOKEN}}', x-api-key: '${{API_TOKEN}}'}}\n\
          requests:\n  - name: probe\n    path: /probe\n    query: {{key: '${{API_TOKEN}}'}}\nslo:\n  - error_rate < 1%\n\
          reports: {{json: r.json, junit: r.xml, html: r.html}}\n",
-        server = dir.join("server.py").display(),
     );
     let path = write_plan(&dir, &plan);
     let summary = dir.join("step-summary.md");
@@ -69,7 +45,7 @@ fn a_secret_never_appears_in_any_output() {
     let mut searched = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.ends_with("plan.yaml") || path.ends_with("server.py") {
+        if path.ends_with("plan.yaml") {
             continue;
         }
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();

@@ -3,23 +3,14 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{
-    Behaviour, Target, code, junit_check, output, perfgate, read_valid_report, scratch, streams,
-    write_plan,
+    Behaviour, Target, code, free_port, junit_check, output, perfgate, read_valid_report, scratch,
+    streams, write_plan,
 };
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A plan whose `serve:` runs `script` under `sh -c`, probing `GET /health` on `port`.
 fn plan(port: u16, script: &str, duration: &str, timeout: &str) -> String {
@@ -186,28 +177,8 @@ fn a_server_dying_mid_run_exits_3() {
 #[test]
 fn sigint_stops_the_served_process_too() {
     let dir = scratch("serve-sigint");
-    let port = free_port();
-    let path = write_plan(&dir, &plan(port, &demo_script(&dir, port), "60s", "20s"));
-    let child = perfgate()
-        .arg("run")
-        .arg(&path)
-        .arg("--json")
-        .arg(dir.join("s.json"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(800));
-    let pid = recorded_pid(&dir);
-    assert!(alive(pid));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let (child, pid) = start_served_run(&dir, "0s", "1s");
+    signal(&child, "INT");
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 130, "{}", streams(&out));
     assert!(!alive(pid), "the served process is gone after Ctrl-C");
@@ -216,7 +187,7 @@ fn sigint_stops_the_served_process_too() {
 
 /// Starts `perfgate run` on a plan whose served demo API answers after
 /// `latency`, waits until it answers, and returns the child and the served PID.
-fn start_slow_served_run(dir: &Path, latency: &str, grace: &str) -> (std::process::Child, u32) {
+fn start_served_run(dir: &Path, latency: &str, grace: &str) -> (std::process::Child, u32) {
     let port = free_port();
     let script = format!("{} --latency {latency}", demo_script(dir, port));
     let text = plan(port, &script, "60s", "20s").replace("grace: 1s", &format!("grace: {grace}"));
@@ -255,7 +226,7 @@ fn signal(child: &std::process::Child, name: &str) {
 #[test]
 fn sigterm_writes_every_report_marked_partial() {
     let dir = scratch("serve-sigterm");
-    let (child, pid) = start_slow_served_run(&dir, "10ms", "2s");
+    let (child, pid) = start_served_run(&dir, "10ms", "2s");
     signal(&child, "TERM");
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 130, "{}", streams(&out));
@@ -277,7 +248,7 @@ fn a_second_sigint_exits_at_once_and_leaves_no_served_process() {
     let dir = scratch("serve-double-sigint");
     // Every request takes 8 s and the grace is 20 s, so a graceful stop
     // would take seconds; the second interrupt must not wait for it.
-    let (child, pid) = start_slow_served_run(&dir, "8s", "20s");
+    let (child, pid) = start_served_run(&dir, "8s", "20s");
     signal(&child, "INT");
     std::thread::sleep(Duration::from_millis(300));
     let second = Instant::now();

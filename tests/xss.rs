@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{code, output, perfgate, scratch, streams, write_plan};
+use common::{code, echo_target_serve, free_port, output, perfgate, scratch, streams, write_plan};
 
 /// Payloads that try to break out of text, attributes, comments, CDATA and
 /// raw-text elements, or to smuggle script through URLs and entities.
@@ -22,28 +22,6 @@ const CORPUS: &[&str] = &[
     "&lt;b&gt;already escaped&lt;/b&gt;",
 ];
 
-/// A target in Python that prints the corpus, answers `/health` and sends
-/// the corpus with a 500 for everything else.
-const SERVER: &str = r#"
-import http.server, json, sys
-corpus = json.loads(sys.argv[2])
-for p in corpus:
-    print(p, flush=True)
-body = "\n".join(corpus).encode()
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        ok = self.path == "/health"
-        self.send_response(200 if ok else 500)
-        data = b"ok" if ok else body
-        self.send_header("content-type", "text/html")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-"#;
-
 /// How the report shows `text`: HTML-escaped.
 fn escaped(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -55,19 +33,12 @@ fn escaped(text: &str) -> String {
 #[test]
 fn target_controlled_text_is_escaped_in_the_html_report() {
     let dir = scratch("xss");
-    std::fs::write(dir.join("server.py"), SERVER).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let corpus = serde_json::to_string(CORPUS).unwrap();
+    let port = free_port();
     let plan = format!(
-        "name: xss\nhost: http://127.0.0.1:{port}\nserve:\n  command: [python3, {server}, '{port}', '{corpus}']\n  ready: GET /health\n  timeout: 20s\n\
+        "name: xss\nhost: http://127.0.0.1:{port}\n{}\
          load: {{users: 2, duration: 1s, think_time: 50ms}}\nrequests:\n  - name: probe\n    path: /probe\nslo:\n  - error_rate < 1%\n\
          reports: {{html: report.html}}\n",
-        server = dir.join("server.py").display(),
-        corpus = corpus.replace('\'', "''"),
+        echo_target_serve(port, &CORPUS),
     );
     let path = write_plan(&dir, &plan);
     let out = output(perfgate().arg("run").arg(&path).current_dir(&dir));

@@ -13,6 +13,8 @@ pub mod values;
 
 use std::path::Path;
 
+use load::PlanSource;
+
 pub use load::PlanError;
 pub use valid::ValidPlan;
 pub use validate::Overrides;
@@ -27,4 +29,23 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ValidPlan, PlanError> 
     let source = load::read(path)?;
     let plan = load::parse(&source).map_err(|e| e.redacted(&source.secrets))?;
     validate::validate(plan, &source, overrides)
+}
+
+/// Parses and validates plan text that is not read from a file: no `${VAR}`
+/// substitution, no hash, relative paths resolved against `dir`. For
+/// checking generated or untrusted text (tests, fuzzing). Nothing is sent.
+///
+/// # Errors
+///
+/// Every problem found, located in `text`.
+pub fn from_text(file: &str, dir: &Path, text: String) -> Result<ValidPlan, PlanError> {
+    let source = PlanSource {
+        file: file.to_owned(),
+        dir: dir.to_path_buf(),
+        text,
+        hash: String::new(),
+        secrets: secrets::Secrets::default(),
+    };
+    let plan = load::parse(&source)?;
+    validate::validate(plan, &source, &Overrides::default())
 }

@@ -183,9 +183,3 @@ fn reset(socket: TcpStream) -> std::io::Result<()> {
     drop(socket);
     Ok(())
 }
-
-/// A port on 127.0.0.1 where nothing listens (bound, then released).
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}

@@ -175,3 +175,25 @@ pub fn junit_check(path: &Path) -> Value {
     }
     serde_json::from_slice(&output.stdout).expect("junit_check.py prints JSON")
 }
+
+/// A free port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The `serve:` block that runs `tests/echo_target.py PORT WORDS...` (see
+/// that file) and waits for its `GET /health`.
+pub fn echo_target_serve(port: u16, words: &[&str]) -> String {
+    let words: String = words
+        .iter()
+        .map(|w| format!(", '{}'", w.replace('\'', "''")))
+        .collect();
+    format!(
+        "serve:\n  command: [python3, {}, '{port}'{words}]\n  ready: GET /health\n  timeout: 20s\n",
+        root().join("tests/echo_target.py").display()
+    )
+}
