@@ -38,7 +38,7 @@ fn target_controlled_text_is_escaped_in_the_html_report() {
         "name: xss\nhost: http://127.0.0.1:{port}\n{}\
          load: {{users: 2, duration: 1s, think_time: 50ms}}\nrequests:\n  - name: probe\n    path: /probe\nslo:\n  - error_rate < 1%\n\
          reports: {{html: report.html}}\n",
-        echo_target_serve(port, &CORPUS),
+        echo_target_serve(port, CORPUS),
     );
     let path = write_plan(&dir, &plan);
     let out = output(perfgate().arg("run").arg(&path).current_dir(&dir));
