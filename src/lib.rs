@@ -5,6 +5,7 @@
 pub mod bounded;
 pub mod cli;
 pub mod commands;
+pub mod data;
 pub mod demo;
 pub mod engine;
 pub mod gate;
@@ -14,3 +15,4 @@ pub mod report;
 pub mod schema;
 pub mod serve;
 pub mod slo;
+pub mod template;

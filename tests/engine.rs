@@ -139,6 +139,7 @@ fn request(base: &str, name: &str, path: &str, weight: u32) -> RequestDef {
         body: None,
         timeout: Duration::from_secs(5),
         expect: StatusExpect::default(),
+        template: None,
     }
 }
 
@@ -176,6 +177,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         objectives: vec![],
         reports: ReportPaths::default(),
         secrets: Default::default(),
+        templating: Default::default(),
     }
 }
 

@@ -74,7 +74,7 @@ fn check_accounting(case: &str, ran: &Ran) -> Value {
         ran.log
     );
     let errors = r["overall"]["errors"].clone();
-    let kinds: u64 = ["connect", "timeout", "status", "io", "protocol"]
+    let kinds: u64 = ["connect", "timeout", "status", "io", "protocol", "template"]
         .iter()
         .map(|k| count(&errors, &format!("/{k}")))
         .sum();

@@ -183,6 +183,7 @@ fn realistic_summary() -> Summary {
             peak_rss_bytes: None,
             open: None,
             aborted: None,
+            data_end: None,
         },
         overall,
         requests,

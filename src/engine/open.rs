@@ -24,14 +24,15 @@ use super::outcome::completion;
 use super::progress::Progress;
 use super::run::{drain, summary};
 use super::ticker::Ticker;
-use super::transport::Transport;
+use super::transport::{Transport, TransportError};
 use super::user::Activity;
 use super::windows::Judge;
 use crate::metrics::histogram::{new_latency, percentile_ms, record};
 use crate::metrics::recorder::Recorder;
-use crate::metrics::summary::{LoadExecuted, OpenExecuted, Summary};
+use crate::metrics::summary::{ErrorKind, LoadExecuted, OpenExecuted, Summary};
 use crate::plan::valid::{OpenLoad, RequestDef, ValidPlan};
 use crate::plan::values::ThinkTime;
+use crate::template::{BuildError, Templating, Who};
 
 /// An arrival dispatched later than this after its intended time is late.
 pub const LATE: Duration = Duration::from_millis(10);
@@ -44,6 +45,7 @@ struct Shared<T> {
     activity: Activity,
     start: Instant,
     warmup: Duration,
+    templating: Arc<Templating>,
 }
 
 /// The dispatcher's own account of the schedule.
@@ -74,6 +76,7 @@ pub(super) async fn run<T: Transport>(
         activity: Activity::default(),
         start,
         warmup: load.warmup,
+        templating: Arc::clone(&plan.templating),
     });
     let (done_tx, done_rx) = watch::channel(false);
     let ticker = Ticker::new(
@@ -145,6 +148,7 @@ pub(super) async fn run<T: Transport>(
         peak_rss_bytes: None,
         open: Some(open),
         aborted: None,
+        data_end: None,
     };
     let mut summary = summary(plan, (started_at, ended_at), interrupted, executed, totals);
     summary.windows = windows;
@@ -231,8 +235,29 @@ async fn send<T: Transport>(
     let Some(request) = shared.requests.get(which) else {
         return;
     };
+    // Each arrival is its own user: arrival `worker`, on its first request.
+    let mut who = Who {
+        user: u32::try_from(worker).unwrap_or(u32::MAX),
+        users: 1,
+        ..Who::default()
+    };
+    let built = match shared.templating.build(request, &mut who) {
+        Ok(built) => built,
+        // The run is told to end; this arrival counts as cancelled.
+        Err(BuildError::UsedUp) => return,
+        Err(BuildError::Render(message)) => {
+            let warmup = intended.duration_since(shared.start) < shared.warmup;
+            let err = TransportError {
+                kind: ErrorKind::Template,
+                message,
+            };
+            let completion = completion(request, Err(err), (Duration::ZERO, None), warmup);
+            shared.recorder.complete(worker, which, completion);
+            return;
+        }
+    };
     let sent = Instant::now();
-    let result = shared.transport.send(request).await;
+    let result = shared.transport.send(&built).await;
     let done = Instant::now();
     let warmup = done.duration_since(shared.start) < shared.warmup;
     let timing = (

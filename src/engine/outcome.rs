@@ -117,6 +117,7 @@ mod tests {
             body: None,
             timeout: Duration::from_secs(1),
             expect,
+            template: None,
         }
     }
 

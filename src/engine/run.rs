@@ -46,10 +46,12 @@ pub async fn run<T: Transport>(
     let names: Vec<String> = plan.requests.iter().map(|r| r.name.clone()).collect();
     let judge = Judge::new(&plan.objectives, &names, plan.load.warmup());
     let (abort_tx, mut abort_rx) = watch::channel(None);
+    let data_end = plan.templating.feeders.ended();
     let stop = async move {
         tokio::select! {
             () = interrupt => {}
             _ = abort_rx.wait_for(Option::is_some) => {}
+            _ = data_end => {}
         }
     };
     let windows = (judge, abort_tx.clone());
@@ -61,6 +63,10 @@ pub async fn run<T: Transport>(
         // Stopped by a breach, not by the user: the verdict is the SLOs'.
         summary.partial = false;
         summary.load.aborted = Some(reason);
+    } else if let Some(reason) = plan.templating.feeders.end_reason() {
+        // The data ran out as the plan said it may: a complete run.
+        summary.partial = false;
+        summary.load.data_end = Some(reason);
     }
     summary.load.cpu_s = cpu::used()
         .zip(cpu_before)
@@ -90,6 +96,7 @@ async fn closed<T: Transport>(
         recorder: Recorder::new(names, Recorder::shards_for(load.users)),
         start,
         activity: Activity::default(),
+        templating: Arc::clone(&plan.templating),
     });
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -158,6 +165,7 @@ async fn closed<T: Transport>(
         peak_rss_bytes: None,
         open: None,
         aborted: None,
+        data_end: None,
     };
     let mut summary = summary(plan, (started_at, ended_at), interrupted, load, totals);
     summary.windows = windows;

@@ -10,9 +10,11 @@ use tokio::time::Instant;
 
 use super::choices::{Choices, Weights};
 use super::outcome::completion;
-use super::transport::Transport;
+use super::transport::{Transport, TransportError};
 use crate::metrics::recorder::Recorder;
+use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{ClosedLoad, RequestDef};
+use crate::template::{BuildError, Templating, Who};
 
 /// What every user of a run shares.
 pub struct Crew<T> {
@@ -30,6 +32,8 @@ pub struct Crew<T> {
     pub start: Instant,
     /// Users active now, and the most at once.
     pub activity: Activity,
+    /// Templates and feeders.
+    pub templating: Arc<Templating>,
 }
 
 /// Active users (or, in the open model, requests in flight) now and the most at once.
@@ -98,6 +102,11 @@ pub async fn run<T: Transport>(
     let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
     let worker = usize::try_from(index).unwrap_or(usize::MAX);
     let end = crew.start + until.min(crew.load.duration);
+    let mut who = Who {
+        user: index,
+        users: crew.load.users,
+        ..Who::default()
+    };
     loop {
         // The clock too, so that a late stop signal never lets a request start after the end.
         if *stop.borrow() || Instant::now() >= end {
@@ -107,12 +116,27 @@ pub async fn run<T: Transport>(
         let Some(request) = crew.requests.get(which) else {
             return;
         };
+        // Built before the clock starts: rendering is perfgate's work, not the target's.
+        let built = crew.templating.build(request, &mut who);
         crew.recorder.start(worker, which);
-        let sent = std::time::Instant::now();
-        let result = crew.transport.send(request).await;
-        let latency = sent.elapsed();
-        let warmup = crew.start.elapsed() < crew.load.warmup;
-        let completion = completion(request, result, (latency, None), warmup);
+        let warmup = || crew.start.elapsed() < crew.load.warmup;
+        let completion = match built {
+            Ok(built) => {
+                let sent = std::time::Instant::now();
+                let result = crew.transport.send(&built).await;
+                let latency = sent.elapsed();
+                completion(request, result, (latency, None), warmup())
+            }
+            // The run is told to end; this request counts as cancelled.
+            Err(BuildError::UsedUp) => return,
+            Err(BuildError::Render(message)) => {
+                let err = TransportError {
+                    kind: ErrorKind::Template,
+                    message,
+                };
+                completion(request, Err(err), (Duration::ZERO, None), warmup())
+            }
+        };
         crew.recorder.complete(worker, which, completion);
         let think = choices.think();
         if think.is_zero() {

@@ -139,6 +139,10 @@ pub struct LoadExecuted {
     /// Why the run stopped early because an objective with `abort: true` breached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted: Option<String>,
+    /// Why the run ended before its planned duration because a feeder with
+    /// `on_end: stop` ran out of rows (a complete run, not an interruption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_end: Option<String>,
 }
 
 /// How well the open model's generator kept to its schedule.
@@ -218,6 +222,10 @@ pub struct ErrorCounts {
     /// line, a malformed header, an invalid `Content-Length`.
     #[serde(default)]
     pub protocol: u64,
+    /// A template failed at run time, so the request could not be built and
+    /// was not sent.
+    #[serde(default)]
+    pub template: u64,
 }
 
 /// The kinds of failure.
@@ -236,6 +244,8 @@ pub enum ErrorKind {
     Io,
     /// The target did not speak valid HTTP.
     Protocol,
+    /// A template failed at run time; nothing was sent.
+    Template,
 }
 
 impl ErrorKind {
@@ -247,6 +257,7 @@ impl ErrorKind {
             ErrorKind::Status => "status",
             ErrorKind::Io => "io",
             ErrorKind::Protocol => "protocol",
+            ErrorKind::Template => "template",
         }
     }
 }
@@ -261,6 +272,7 @@ impl ErrorCounts {
             ErrorKind::Status => self.status += n,
             ErrorKind::Io => self.io += n,
             ErrorKind::Protocol => self.protocol += n,
+            ErrorKind::Template => self.template += n,
         }
     }
 
@@ -272,6 +284,7 @@ impl ErrorCounts {
         self.status += other.status;
         self.io += other.io;
         self.protocol += other.protocol;
+        self.template += other.template;
     }
 }
 

@@ -59,9 +59,26 @@ impl Secrets {
         }
     }
 
+    /// Adds what `plan` marks as secret: the values of the variables it lists
+    /// in `secrets:`, of secret-looking variables it lets templates read
+    /// (`env:`), and of its credential headers.
+    pub fn add_plan(&mut self, plan: &Plan) {
+        for name in &plan.secrets {
+            if let Ok(value) = std::env::var(name) {
+                self.add(&value);
+            }
+        }
+        for name in &plan.env {
+            if let Ok(value) = std::env::var(&name.value) {
+                self.add_env(&name.value, &value);
+            }
+        }
+        self.add_headers(plan);
+    }
+
     /// Adds the values of the plan's credential headers: the whole value, and
     /// the credential after an auth scheme such as `Bearer`.
-    pub fn add_headers(&mut self, plan: &Plan) {
+    fn add_headers(&mut self, plan: &Plan) {
         let requests = plan.requests.iter().flat_map(|r| r.value.headers.iter());
         for (name, value) in plan.defaults.headers.iter().chain(requests) {
             if SENSITIVE_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {

@@ -11,6 +11,7 @@ use serde_saphyr::{Location, Spanned};
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
 use super::values::{Dur, Fraction, Method, Rate, Scalar, StatusExpect, ThinkTime};
+use crate::data::{OnEnd, Order};
 
 /// A load-test plan.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -40,6 +41,36 @@ pub struct Plan {
     /// Where to write reports; command-line flags override these.
     #[serde(default)]
     pub reports: Reports,
+    /// Values templates read as `vars.NAME`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// Environment variables templates may read as `env.NAME`; no other is visible to them.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub env: Vec<Spanned<String>>,
+    /// Environment variables whose values are secret: redacted in every output,
+    /// like those whose names contain TOKEN, SECRET, PASSWORD or KEY.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Data feeders: rows from files, one per request, read in templates by the feeder's name.
+    #[serde(default)]
+    pub data: BTreeMap<String, DataSpec>,
+}
+
+/// A data feeder.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// A `.csv` (with a header row), `.jsonl` or `.json` file, relative to the plan's folder.
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+    /// `sequential` (default), `shuffle`, `random` or `per_user`.
+    #[serde(default)]
+    pub order: Order,
+    /// At the end of the rows: `wrap` (default) or `stop` (end the run cleanly).
+    #[serde(default)]
+    pub on_end: OnEnd,
 }
 
 /// The workload: the closed model (`users`, as in Locust) or the open model

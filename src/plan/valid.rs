@@ -9,6 +9,8 @@ use std::time::Duration;
 use super::secrets::Secrets;
 use super::values::{Method, StatusExpect, ThinkTime};
 use crate::slo::evaluate::Objective;
+use crate::template::Templating;
+use crate::template::request::RequestTemplate;
 
 /// A plan that passed every check, ready to run.
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub struct ValidPlan {
     pub reports: ReportPaths,
     /// Values no output may show.
     pub secrets: Secrets,
+    /// The compiled templates and the feeders.
+    pub templating: Arc<Templating>,
 }
 
 /// The workload model, resolved.
@@ -187,6 +191,9 @@ pub struct RequestDef {
     pub timeout: Duration,
     /// Accepted statuses.
     pub expect: StatusExpect,
+    /// The templated parts, rendered per request; `None` when nothing is
+    /// templated (the request is then sent exactly as built here).
+    pub template: Option<Arc<RequestTemplate>>,
 }
 
 /// A request body built once at load time.

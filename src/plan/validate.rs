@@ -35,6 +35,8 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
+mod templating;
+
 /// The largest `json_file` accepted.
 pub const MAX_JSON_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The open model's cap on requests in flight unless the plan says otherwise.
@@ -77,7 +79,7 @@ pub fn validate(
     overrides: &Overrides,
 ) -> Result<ValidPlan, PlanError> {
     let mut secrets = source.secrets.clone();
-    secrets.add_headers(&plan);
+    secrets.add_plan(&plan);
     let mut v = Validator {
         source,
         problems: Vec::new(),
@@ -89,7 +91,8 @@ pub fn validate(
     };
     let load = v.load(&plan, overrides);
     let default_timeout = v.timeout(plan.defaults.timeout, None);
-    let requests = v.requests(&plan, &host, default_timeout);
+    let mut requests = v.requests(&plan, &host, default_timeout);
+    let templating = v.templating(&plan, &load, &host, &mut requests);
     let objectives = v.objectives(&plan, &requests);
     if !v.problems.is_empty() {
         v.problems.sort_by_key(|d| (d.line, d.column));
@@ -113,6 +116,7 @@ pub fn validate(
             html: overrides.html.clone().or(plan.reports.html),
         },
         secrets,
+        templating: Arc::new(templating),
     })
 }
 
@@ -558,6 +562,7 @@ impl Validator<'_> {
             body,
             timeout,
             expect: spec.expect.status.clone(),
+            template: None,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::metrics::histogram;
 use crate::metrics::summary::{RequestStats, Summary};
 
 /// The header of `PREFIX_stats.csv`.
-pub const STATS_HEADER: [&str; 24] = [
+pub const STATS_HEADER: [&str; 25] = [
     "Name",
     "Request Count",
     "Failure Count",
@@ -26,6 +26,7 @@ pub const STATS_HEADER: [&str; 24] = [
     "Status Failures",
     "IO Failures",
     "Protocol Failures",
+    "Template Failures",
     "Average Response Time",
     "Min Response Time",
     "Max Response Time",
@@ -157,6 +158,7 @@ fn stats_row(r: &RequestStats) -> Result<Vec<String>, ReportError> {
         r.errors.status.to_string(),
         r.errors.io.to_string(),
         r.errors.protocol.to_string(),
+        r.errors.template.to_string(),
         latency(|l| l.mean),
         latency(|l| l.min),
         latency(|l| l.max),
@@ -251,8 +253,8 @@ mod tests {
 
     #[test]
     fn headers_match_the_percentiles() {
-        assert_eq!(STATS_HEADER.len(), 13 + PERCENTILES.len());
-        assert_eq!(STATS_HEADER[13], "50%");
-        assert_eq!(STATS_HEADER[23], "100%");
+        assert_eq!(STATS_HEADER.len(), 14 + PERCENTILES.len());
+        assert_eq!(STATS_HEADER[14], "50%");
+        assert_eq!(STATS_HEADER[24], "100%");
     }
 }

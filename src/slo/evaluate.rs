@@ -463,6 +463,7 @@ pub(crate) mod fixtures {
                 peak_rss_bytes: None,
                 open: None,
                 aborted: None,
+                data_end: None,
             },
             overall,
             requests,

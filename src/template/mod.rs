@@ -1,0 +1,270 @@
+//! Templates in requests (minijinja): the path, query values, header
+//! values, a raw `body` and every string leaf of `json` may be templates.
+//! They are compiled once when the plan is validated, with strict undefined
+//! behaviour (a typo is a plan error, never an empty string), and rendered
+//! per request. Requests without templates are sent as built at load time.
+
+pub mod body;
+mod context;
+pub mod functions;
+pub mod request;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use context::Context;
+pub use context::RESERVED;
+use request::{header_allowed, render_body, render_parts};
+
+use crate::data::{Drawer, Feeders};
+use crate::plan::valid::{Body, RequestDef};
+
+/// The compiled templates of a plan, its feeders and the values templates
+/// read.
+#[derive(Debug)]
+pub struct Templating {
+    env: Environment<'static>,
+    /// The plan's feeders.
+    pub feeders: Feeders,
+    /// The allowed environment variables, as `env`.
+    env_vars: Value,
+    /// The plan's `vars`.
+    vars: Value,
+    /// The run's seed.
+    seed: u64,
+    /// Feeder names, shared by every context.
+    names: Vec<Arc<str>>,
+}
+
+impl Default for Templating {
+    fn default() -> Self {
+        Templating::new(
+            Feeders::default(),
+            BTreeMap::new(),
+            &serde_json::Value::Null,
+            0,
+        )
+    }
+}
+
+/// Where one user is: what a render needs besides the plan.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    /// The user (closed model) or arrival (open model) number, from 0.
+    pub user: u32,
+    /// How many users the run has (1 in the open model).
+    pub users: u32,
+    /// Requests this user sent before.
+    pub iteration: u64,
+    /// Rows drawn per feeder by this user (for `per_user`).
+    pub drawn: Vec<u64>,
+}
+
+/// Why a request could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// A feeder with `on_end: stop` ran out: this user stops (and the run
+    /// ends, unless other `per_user` users still have rows).
+    #[error("the data is used up")]
+    UsedUp,
+    /// A template failed at run time.
+    #[error("{0}")]
+    Render(String),
+}
+
+impl Templating {
+    /// Templating with no templates yet.
+    pub fn new(
+        feeders: Feeders,
+        env_vars: BTreeMap<String, String>,
+        vars: &serde_json::Value,
+        seed: u64,
+    ) -> Templating {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        functions::register(&mut env);
+        let names = feeders
+            .all
+            .iter()
+            .map(|f| Arc::from(f.name.as_str()))
+            .collect();
+        Templating {
+            env,
+            feeders,
+            env_vars: Value::from(minijinja::value::Serde(&env_vars)),
+            vars: Value::from(minijinja::value::Serde(vars)),
+            seed,
+            names,
+        }
+    }
+
+    /// Compiles `source` under `name`.
+    ///
+    /// # Errors
+    ///
+    /// The syntax error, described.
+    pub fn add(&mut self, name: String, source: String) -> Result<(), String> {
+        self.env
+            .add_template_owned(name, source)
+            .map_err(|e| describe(&e))
+    }
+
+    /// The variables template `name` reads that it does not set itself
+    /// (top-level names only), functions left out.
+    pub fn roots(&self, name: &str) -> HashSet<String> {
+        self.env
+            .get_template(name)
+            .map(|t| t.undeclared_variables(false))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| !functions::NAMES.contains(&v.as_str()))
+            .collect()
+    }
+
+    /// Renders template `name` with the first row of every feeder, as user 0
+    /// on its first request: the check made before the run.
+    ///
+    /// # Errors
+    ///
+    /// The render error, described.
+    pub fn try_render(&self, name: &str, request: &str) -> Result<String, String> {
+        let rows = self
+            .names
+            .iter()
+            .zip(&self.feeders.all)
+            .filter_map(|(n, f)| Some((Arc::clone(n), f.first()?)))
+            .collect();
+        let ctx = self.context(request, 0, 0, rows);
+        functions::seeded(self.seed, || self.render(name, &ctx))
+    }
+
+    fn context(
+        &self,
+        request: &str,
+        user: u32,
+        iteration: u64,
+        rows: Vec<(Arc<str>, Value)>,
+    ) -> Value {
+        Value::from_object(Context {
+            user,
+            iteration,
+            request: Value::from(request),
+            env: self.env_vars.clone(),
+            vars: self.vars.clone(),
+            rows,
+        })
+    }
+
+    fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| describe(&e))
+    }
+
+    /// The request to send for `def`: `def` itself when it has no
+    /// templates, else a copy with its templated parts rendered for `who`.
+    /// Advances `who.iteration`.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::UsedUp`] when a feeder with `on_end: stop` ran out (the
+    /// run is told to end), [`BuildError::Render`] when a template failed.
+    pub fn build<'a>(
+        &self,
+        def: &'a RequestDef,
+        who: &mut Who,
+    ) -> Result<Cow<'a, RequestDef>, BuildError> {
+        let iteration = who.iteration;
+        who.iteration += 1;
+        let Some(t) = &def.template else {
+            return Ok(Cow::Borrowed(def));
+        };
+        let seed = mix(self.seed, who.user, iteration, t.index);
+        let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_da7a);
+        if who.drawn.len() < self.feeders.all.len() {
+            who.drawn.resize(self.feeders.all.len(), 0);
+        }
+        let mut rows = Vec::with_capacity(t.feeders.len());
+        for &f in &t.feeders {
+            let (Some(feeder), Some(drawn)) = (self.feeders.all.get(f), who.drawn.get_mut(f))
+            else {
+                continue;
+            };
+            let mut drawer = Drawer {
+                user: who.user,
+                users: who.users,
+                drawn,
+                rng: &mut rng,
+            };
+            match feeder.draw(&mut drawer) {
+                Some(row) => rows.push((Arc::clone(&self.names[f]), row)),
+                None => {
+                    if feeder.ends_run(who.users) {
+                        self.feeders.used_up(f);
+                    }
+                    return Err(BuildError::UsedUp);
+                }
+            }
+        }
+        let ctx = self.context(&def.name, who.user, iteration, rows);
+        let render = |name: &str| self.render(name, &ctx);
+        functions::seeded(seed, || {
+            let mut built = def.clone();
+            built.template = None;
+            if let Some(path) = &t.path {
+                built.url = format!("{}{}", t.host, render(path)?);
+            }
+            if let Some(query) = &t.query {
+                built.query = render_parts(query, &render)?;
+            }
+            if let Some(headers) = &t.headers {
+                built.headers = render_parts(headers, &render)?;
+                if let Some((name, _)) = built.headers.iter().find(|(_, v)| !header_allowed(v)) {
+                    return Err(format!(
+                        "header `{name}` rendered to characters HTTP does not allow"
+                    ));
+                }
+            }
+            if let (Some(body), Some(old)) = (&t.body, &def.body) {
+                built.body = Some(Body {
+                    bytes: render_body(body, &render)?,
+                    content_type: old.content_type,
+                });
+            }
+            Ok(Cow::Owned(built))
+        })
+        .map_err(BuildError::Render)
+    }
+}
+
+/// One render's seed from the run's seed, the user, the iteration and the
+/// request (splitmix64 steps, so that neighbours differ in every bit).
+fn mix(seed: u64, user: u32, iteration: u64, request: usize) -> u64 {
+    let step = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    step(step(step(seed ^ u64::from(user)) ^ iteration) ^ request as u64)
+}
+
+/// A minijinja error as one line, with the failing part of the template.
+fn describe(e: &minijinja::Error) -> String {
+    let mut text = e.kind().to_string();
+    if let Some(detail) = e.detail() {
+        text.push_str(": ");
+        text.push_str(detail);
+    }
+    if let Some(span) = e.template_source().zip(e.range()) {
+        if let Some(part) = span.0.get(span.1) {
+            text.push_str(&format!(" (at `{part}`)"));
+        }
+    }
+    text
+}

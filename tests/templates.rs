@@ -1,0 +1,274 @@
+//! Templated requests and data feeders end to end: a target on 127.0.0.1
+//! records every request it receives, and the tests check what arrived.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Uri};
+use axum::routing::any;
+use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use serde_json::{Value, json};
+
+/// One request as the target saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    uri: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// A target that records every request, on its own runtime.
+struct Recorder {
+    url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Recorder {
+    fn start() -> Recorder {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        let app = Router::new().fallback(any(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+            let log = Arc::clone(&log);
+            async move {
+                log.lock().unwrap().push(Seen {
+                    uri: uri.to_string(),
+                    headers,
+                    body,
+                });
+                "{\"ok\": true}"
+            }
+        }));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Recorder {
+            url,
+            seen,
+            _runtime: runtime,
+        }
+    }
+
+    fn bodies(&self) -> Vec<Value> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| serde_json::from_slice(&s.body).unwrap())
+            .collect()
+    }
+}
+
+/// 50 rows: id 1..=50, a name with a comma, an age (empty every 7th), a flag.
+fn csv() -> String {
+    let mut text = String::from("id,name,age,vip\n");
+    for id in 1..=50 {
+        let age = if id % 7 == 0 {
+            String::new()
+        } else {
+            format!("{}.5", 20 + id)
+        };
+        text.push_str(&format!("{id},\"Doe, J{id}\",{age},{}\n", id % 2 == 0));
+    }
+    text
+}
+
+/// A plan with the 50-row feeder `people` and one templated POST.
+fn plan(url: &str, users: u32, order: &str, extra_load: &str, body: &str) -> String {
+    format!(
+        "name: templated\nhost: {url}\nload: {{users: {users}, duration: 20s{extra_load}}}\n\
+         data:\n  people: {{file: people.csv, order: {order}, on_end: stop}}\n\
+         requests:\n  - name: predict\n    method: POST\n    path: /predict/{{{{ people.id }}}}\n    json: {body}\n\
+         slo:\n  - error_rate < 1%\nreports: {{json: r.json}}\n"
+    )
+}
+
+const ROW_BODY: &str = r#"[{"PassengerId": "{{ people.id }}", "Name": "{{ people.name }}", "Age": "{{ people.age }}", "Vip": "{{ people.vip }}", "Tag": "p-{{ people.id }}", "Fixed": 3}]"#;
+
+fn run(dir: &std::path::Path, text: &str) -> (i32, Value, String) {
+    std::fs::write(dir.join("people.csv"), csv()).unwrap();
+    let path = write_plan(dir, text);
+    let out = output(perfgate().arg("run").arg(&path).current_dir(dir));
+    let report = if dir.join("r.json").exists() {
+        read_valid_report(&dir.join("r.json"))
+    } else {
+        Value::Null
+    };
+    (code(&out), report, streams(&out))
+}
+
+#[test]
+fn one_user_sequential_sends_every_row_once_in_order_with_types_kept() {
+    let target = Recorder::start();
+    let dir = scratch("tpl-sequential");
+    let (code, report, log) = run(&dir, &plan(&target.url, 1, "sequential", "", ROW_BODY));
+    assert_eq!(code, 0, "{log}");
+    let bodies = target.bodies();
+    assert_eq!(bodies.len(), 50, "{log}");
+    for (i, body) in bodies.iter().enumerate() {
+        let id = i as i64 + 1;
+        let age = if id % 7 == 0 {
+            Value::Null
+        } else {
+            json!(20.5 + i as f64 + 1.0)
+        };
+        assert_eq!(
+            body,
+            &json!([{"PassengerId": id, "Name": format!("Doe, J{id}"), "Age": age, "Vip": id % 2 == 0, "Tag": format!("p-{id}"), "Fixed": 3}])
+        );
+    }
+    let uris: Vec<String> = target
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.uri.clone())
+        .collect();
+    assert_eq!(uris[0], "/predict/1");
+    assert_eq!(uris[49], "/predict/50");
+    // The data ran out: the run ended early, complete, not interrupted.
+    assert_eq!(report["partial"], false);
+    assert_eq!(report["verdict"]["outcome"], "pass");
+    assert!(
+        report["load"]["data_end"]
+            .as_str()
+            .unwrap()
+            .contains("`people`"),
+        "{report:#}"
+    );
+    assert!(report["load"]["elapsed_s"].as_f64().unwrap() < 15.0);
+}
+
+#[test]
+fn four_users_share_a_sequential_feeder_each_row_once() {
+    for order in ["sequential", "shuffle", "per_user"] {
+        let target = Recorder::start();
+        let dir = scratch(&format!("tpl-four-{order}"));
+        let (code, _, log) = run(&dir, &plan(&target.url, 4, order, "", ROW_BODY));
+        assert_eq!(code, 0, "{order}: {log}");
+        let mut ids: Vec<i64> = target
+            .bodies()
+            .iter()
+            .map(|b| b[0]["PassengerId"].as_i64().unwrap())
+            .collect();
+        // per_user: the first user to use up its share ends the run, so the
+        // others may not have sent their last row.
+        if order != "per_user" {
+            assert_eq!(ids.len(), 50, "{order}: {log}");
+        }
+        let sent = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), sent, "{order}: a row was sent twice");
+        assert!(sent >= 44, "{order}: only {sent} rows were sent");
+    }
+}
+
+#[test]
+fn the_same_seed_replays_the_same_bodies() {
+    let body = r#"{"n": "{{ random_int(1, 1000000) }}", "f": "{{ random_float(0, 1) }}", "id": "{{ uuid() }}", "s": "{{ random_string(12) }}", "c": "{{ choice(['a', 'b', 'c']) }}", "u": "{{ user }}", "i": "{{ iteration }}", "v": "{{ vars.model }}"}"#;
+    let run_with = |seed: u64, name: &str| {
+        let target = Recorder::start();
+        let dir = scratch(name);
+        let text = format!(
+            "name: seeded\nhost: {}\nload: {{users: 1, duration: 1s, think_time: 20ms, seed: {seed}}}\nvars: {{model: titanic-v3}}\n\
+             requests:\n  - name: r\n    method: POST\n    path: /r\n    json: {body}\n",
+            target.url
+        );
+        let (code, _, log) = run(&dir, &text);
+        assert_eq!(code, 0, "{log}");
+        let mut bodies = target.bodies();
+        bodies.truncate(10);
+        bodies
+    };
+    let (a, b, c) = (
+        run_with(7, "tpl-seed-a"),
+        run_with(7, "tpl-seed-b"),
+        run_with(8, "tpl-seed-c"),
+    );
+    assert!(a.len() >= 5, "{a:?}");
+    let n = a.len().min(b.len());
+    assert_eq!(a[..n], b[..n], "same seed, same bodies");
+    assert_ne!(a[0]["n"], c[0]["n"], "another seed, other bodies");
+    assert!(a[0]["n"].is_i64() && a[0]["f"].is_f64(), "{:?}", a[0]);
+    assert_eq!(a[0]["v"], "titanic-v3");
+    assert_eq!((a[0]["u"].clone(), a[1]["i"].clone()), (json!(0), json!(1)));
+}
+
+#[test]
+fn a_typo_in_a_template_is_a_plan_error_and_sends_nothing() {
+    let target = Recorder::start();
+    for (typo, message, line) in [
+        (
+            r#"[{"Age": "{{ peple.age }}"}]"#,
+            "unknown variable `peple`",
+            ":10:",
+        ),
+        (
+            r#"[{"Age": "{{ people.agee }}"}]"#,
+            "fails: undefined value",
+            ":10:",
+        ),
+        (r#"[{"Age": "{{ people.age "}]"#, "invalid template", ":10:"),
+    ] {
+        let dir = scratch("tpl-typo");
+        let (code, _, log) = run(&dir, &plan(&target.url, 1, "sequential", "", typo));
+        assert_eq!(code, 2, "{log}");
+        assert!(log.contains(message), "{typo}: {log}");
+        assert!(log.contains(&format!("plan.yaml{line}")), "{typo}: {log}");
+    }
+    assert!(
+        target.seen.lock().unwrap().is_empty(),
+        "a bad plan sends nothing"
+    );
+}
+
+#[test]
+fn env_vars_are_readable_only_when_listed() {
+    let target = Recorder::start();
+    let dir = scratch("tpl-env");
+    let text = |list: &str| {
+        format!(
+            "name: env\nhost: {}\nload: {{users: 1, duration: 1s, think_time: 100ms}}\n{list}\
+             requests:\n  - name: r\n    path: /r\n    query: {{model: '{{{{ env.PERFGATE_TEST_MODEL }}}}'}}\n    headers: {{x-model: 'm-{{{{ env.PERFGATE_TEST_MODEL }}}}'}}\n",
+            target.url
+        )
+    };
+    let path = write_plan(&dir, &text(""));
+    let out = output(
+        perfgate()
+            .arg("run")
+            .arg(&path)
+            .env("PERFGATE_TEST_MODEL", "v9"),
+    );
+    assert_eq!(code(&out), 2, "{}", streams(&out));
+    assert!(
+        streams(&out).contains("undefined value"),
+        "{}",
+        streams(&out)
+    );
+    let path = write_plan(&dir, &text("env: [PERFGATE_TEST_MODEL]\n"));
+    let out = output(
+        perfgate()
+            .arg("run")
+            .arg(&path)
+            .env("PERFGATE_TEST_MODEL", "v9"),
+    );
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let seen = target.seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    assert_eq!(seen[0].uri, "/r?model=v9");
+    assert_eq!(seen[0].headers["x-model"], "m-v9");
+}
