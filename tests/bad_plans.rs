@@ -99,6 +99,27 @@ const CASES: &[(&str, &str, &str)] = &[
         ":8:16",
         "larger than the limit of 67108864 bytes",
     ),
+    (
+        "feeder_ragged_csv",
+        ":5:18",
+        "line 3: the row has 3 fields but the header has 2",
+    ),
+    (
+        "template_syntax",
+        ":8:18",
+        "invalid template in json: syntax error",
+    ),
+    (
+        "template_unknown_variable",
+        ":7:11",
+        "unknown variable `usr`",
+    ),
+    (
+        "per_user_open_model",
+        ":5:18",
+        "`order: per_user` needs the closed model",
+    ),
+    ("bad_batch", ":5:45", "invalid batch `8..1`"),
 ];
 
 #[test]

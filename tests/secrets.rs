@@ -1,6 +1,7 @@
 //! A canary secret never appears in any output. It reaches the run through
 //! an environment variable used in a header, a query parameter, the served
-//! command's arguments and environment; the target echoes what it received
+//! command's arguments and environment, and through a feeder column marked
+//! secret; the target echoes what it received
 //! into its error bodies and its output. Every report, the step summary, the
 //! annotations and both streams are searched for it.
 
@@ -9,11 +10,13 @@ mod common;
 use common::{code, echo_target_serve, free_port, output, perfgate, scratch, streams, write_plan};
 
 const CANARY: &str = "s3cr3t-canary-7f3a9c";
+/// The start of every value of a feeder column marked secret.
+const ROW_CANARY: &str = "feeder-secret-91d2";
 
 fn assert_absent(what: &str, text: &str) {
     assert!(
-        !text.contains(CANARY),
-        "the secret appears in {what}:\n{text}"
+        !text.contains(CANARY) && !text.contains(ROW_CANARY),
+        "a secret appears in {what}:\n{text}"
     );
 }
 
@@ -22,10 +25,13 @@ fn a_secret_never_appears_in_any_output() {
     let dir = scratch("secrets");
     let port = free_port();
     let serve = echo_target_serve(port, &["${API_TOKEN}"]);
+    let rows: String = (1..=5).map(|i| format!("user{i},{ROW_CANARY}-{i}\n")).collect();
+    std::fs::write(dir.join("creds.csv"), format!("login,token\n{rows}")).unwrap();
     let plan = format!(
         "name: secrets\nhost: http://127.0.0.1:{port}\n{serve}  env: {{ECHO: '${{API_TOKEN}}'}}\n\
          load: {{users: 2, duration: 1s, think_time: 50ms}}\n\
-         defaults:\n  headers: {{authorization: 'Bearer ${{API_TOKEN}}', x-api-key: '${{API_TOKEN}}'}}\n\
+         data:\n  creds: {{file: creds.csv, secret: [token]}}\n\
+         defaults:\n  headers: {{authorization: 'Bearer ${{API_TOKEN}}', x-api-key: '${{API_TOKEN}}', x-user-token: '{{{{ creds.token }}}}'}}\n\
          requests:\n  - name: probe\n    path: /probe\n    query: {{key: '${{API_TOKEN}}'}}\nslo:\n  - error_rate < 1%\n\
          reports: {{json: r.json, junit: r.xml, html: r.html}}\n",
     );
@@ -45,7 +51,7 @@ fn a_secret_never_appears_in_any_output() {
     let mut searched = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.ends_with("plan.yaml") {
+        if path.ends_with("plan.yaml") || path.ends_with("creds.csv") {
             continue;
         }
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();

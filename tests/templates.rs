@@ -272,3 +272,43 @@ fn env_vars_are_readable_only_when_listed() {
     assert_eq!(seen[0].uri, "/r?model=v9");
     assert_eq!(seen[0].headers["x-model"], "m-v9");
 }
+
+#[test]
+fn the_data_plan_sends_batches_the_demo_api_accepts() {
+    let dir = scratch("tpl-data-plan");
+    let out = output(
+        perfgate()
+            .args(["run", "plans/predict-data.yaml", "-t", "2s", "--json"])
+            .arg(dir.join("r.json")),
+    );
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let report = read_valid_report(&dir.join("r.json"));
+    assert_eq!(report["overall"]["errors"]["total"], 0, "{report:#}");
+    assert!(report["overall"]["requests"].as_u64().unwrap() > 50);
+}
+
+#[test]
+fn batches_are_lists_of_distinct_rows() {
+    let target = Recorder::start();
+    let dir = scratch("tpl-batches");
+    let text = format!(
+        "name: batches\nhost: {}\nload: {{users: 2, duration: 20s}}\n\
+         data:\n  people: {{file: people.csv, on_end: stop, batch: 1..8}}\n\
+         requests:\n  - name: r\n    method: POST\n    path: /r\n    json: '{{{{ people }}}}'\n",
+        target.url
+    );
+    let (code, _, log) = run(&dir, &text);
+    assert_eq!(code, 0, "{log}");
+    let bodies = target.bodies();
+    let mut ids = Vec::new();
+    for body in &bodies {
+        let rows = body.as_array().unwrap_or_else(|| panic!("not a list: {body}"));
+        assert!((1..=8).contains(&rows.len()), "{body}");
+        ids.extend(rows.iter().map(|r| r["id"].as_i64().unwrap()));
+    }
+    let sent = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), sent, "a row was sent twice");
+    assert!(sent > 40 && bodies.len() < sent, "{sent} rows in {} requests", bodies.len());
+}

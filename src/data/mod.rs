@@ -9,6 +9,7 @@
 //! `on_end: stop` ends the run cleanly (with `per_user`, each user stops at
 //! the end of its share, and the run once every user has).
 
+mod batch;
 mod read;
 mod row;
 
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use minijinja::Value;
 use tokio::sync::watch;
 
+pub use batch::Batch;
 pub use read::{DataError, read_rows};
 
 /// How a feeder hands out its rows.
@@ -61,6 +63,8 @@ pub struct Feeder {
     users_done: AtomicU32,
     /// Bytes of the file the rows came from.
     pub file_bytes: u64,
+    /// Rows per request, when the feeder hands out lists of rows.
+    pub batch: Option<Batch>,
 }
 
 /// Who draws: enough to deal `per_user` rows and to draw `random` ones.
@@ -93,6 +97,7 @@ impl Feeder {
             permutation,
             users_done: AtomicU32::new(0),
             file_bytes: 0,
+            batch: None,
         }
     }
 
@@ -160,6 +165,27 @@ impl Feeder {
         }
     }
 
+    /// Every value of column `column`, as text (for redacting secret columns).
+    pub fn values_of<'a>(&'a self, column: &'a str) -> impl Iterator<Item = String> + 'a {
+        self.rows.iter().filter_map(move |row| {
+            row.get_attr(column)
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_none())
+                .map(|v| v.to_string())
+        })
+    }
+
+    /// What a template sees for one request: a row, or with `batch` a list
+    /// of rows; `None` when the rows are used up.
+    pub fn draw_for_request(&self, who: &mut Drawer<'_>) -> Option<Value> {
+        let Some(batch) = self.batch else {
+            return self.draw(who);
+        };
+        let n = batch.draw(who.rng);
+        let rows: Option<Vec<Value>> = (0..n).map(|_| self.draw(who)).collect();
+        rows.map(Value::from)
+    }
+
     /// The column names of the first row, for messages.
     pub fn columns(&self) -> Vec<String> {
         self.rows
@@ -169,9 +195,18 @@ impl Feeder {
             .unwrap_or_default()
     }
 
-    /// The first row, for checking templates before the run.
+    /// What the first draw would see (the first row, or a batch of the
+    /// first rows), for checking templates before the run.
     pub fn first(&self) -> Option<Value> {
-        self.rows.first().cloned()
+        match self.batch {
+            None => self.rows.first().cloned(),
+            Some(batch) => {
+                let n = usize::try_from(batch.max)
+                    .unwrap_or(usize::MAX)
+                    .min(self.rows.len());
+                Some(Value::from(self.rows[..n].to_vec()))
+            }
+        }
     }
 }
 

@@ -44,13 +44,14 @@ pub enum DataError {
 }
 
 /// Reads every row of `path`, by its extension: `.csv`, `.jsonl`/`.ndjson`
-/// or `.json`.
+/// or `.json`. CSV columns named in `text` are kept as text (no number or
+/// boolean inference; an empty cell is still null).
 ///
 /// # Errors
 ///
 /// When the file cannot be read, is larger than [`MAX_DATA_BYTES`], has an
 /// unknown extension, no rows, or a malformed row (with its line).
-pub fn read_rows(path: &Path) -> Result<Vec<Value>, DataError> {
+pub fn read_rows(path: &Path, text: &[String]) -> Result<Vec<Value>, DataError> {
     let shown = path.display().to_string();
     let read_err = |reason: String| DataError::Read {
         path: shown.clone(),
@@ -66,7 +67,7 @@ pub fn read_rows(path: &Path) -> Result<Vec<Value>, DataError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let rows = match ext.as_deref() {
-        Some("csv") => csv_rows(limited, &shown)?,
+        Some("csv") => csv_rows(limited, &shown, text)?,
         Some("jsonl" | "ndjson") => jsonl_rows(limited, &shown)?,
         Some("json") => json_rows(limited, &shown)?,
         _ => {
@@ -89,10 +90,15 @@ fn too_large(path: &str) -> DataError {
 }
 
 /// CSV with a header row; every row must have the header's number of fields.
-fn csv_rows(input: std::io::Take<std::fs::File>, path: &str) -> Result<Vec<Value>, DataError> {
+fn csv_rows(
+    input: std::io::Take<std::fs::File>,
+    path: &str,
+    text: &[String],
+) -> Result<Vec<Value>, DataError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
     let columns: Arc<[Arc<str>]> = header.iter().map(Arc::from).collect();
+    let as_text: Vec<bool> = header.iter().map(|h| text.iter().any(|t| t == h)).collect();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -100,7 +106,15 @@ fn csv_rows(input: std::io::Take<std::fs::File>, path: &str) -> Result<Vec<Value
             Ok(false) => break,
             Ok(true) => rows.push(Row::value(
                 Arc::clone(&columns),
-                record.iter().map(infer).collect(),
+                record
+                    .iter()
+                    .zip(&as_text)
+                    .map(|(cell, &keep)| match (keep, cell) {
+                        (true, "") => Value::from(()),
+                        (true, _) => Value::from(cell),
+                        (false, _) => infer(cell),
+                    })
+                    .collect(),
             )),
             Err(e) => return Err(csv_error(path, &e)),
         }
@@ -240,6 +254,22 @@ mod tests {
         assert_eq!(infer("Kelly, Mr. James"), Value::from("Kelly, Mr. James"));
     }
 
+    fn read_rows_plain(path: &Path) -> Result<Vec<Value>, DataError> {
+        read_rows(path, &[])
+    }
+
+    #[test]
+    fn text_columns_are_not_inferred() {
+        let rows = read_rows(
+            &write("t.csv", "ticket,n\n330911,1\n,2\n"),
+            &["ticket".into()],
+        )
+        .unwrap();
+        assert_eq!(rows[0].get_attr("ticket").unwrap(), Value::from("330911"));
+        assert!(rows[1].get_attr("ticket").unwrap().is_none());
+        assert_eq!(rows[0].get_attr("n").unwrap(), Value::from(1));
+    }
+
     fn write(name: &str, text: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("perfgate-data-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -250,32 +280,32 @@ mod tests {
 
     #[test]
     fn reads_csv_jsonl_and_json() {
-        let rows = read_rows(&write("a.csv", "id,name,age\n1,Ann,\n2,Bob,30.5\n")).unwrap();
+        let rows = read_rows_plain(&write("a.csv", "id,name,age\n1,Ann,\n2,Bob,30.5\n")).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].get_attr("age").unwrap(), Value::from(30.5));
         assert!(rows[0].get_attr("age").unwrap().is_none());
-        let rows = read_rows(&write("a.jsonl", "{\"a\": 1}\n\n{\"a\": [2]}\n")).unwrap();
+        let rows = read_rows_plain(&write("a.jsonl", "{\"a\": 1}\n\n{\"a\": [2]}\n")).unwrap();
         assert_eq!(rows.len(), 2);
-        let rows = read_rows(&write("a.json", "[{\"a\": 1}, {\"a\": 2}]")).unwrap();
+        let rows = read_rows_plain(&write("a.json", "[{\"a\": 1}, {\"a\": 2}]")).unwrap();
         assert_eq!(rows.len(), 2);
     }
 
     #[test]
     fn malformed_rows_name_their_line() {
-        let err = read_rows(&write("r.csv", "a,b\n1,2\n3\n")).unwrap_err();
+        let err = read_rows_plain(&write("r.csv", "a,b\n1,2\n3\n")).unwrap_err();
         assert!(
             err.to_string()
                 .ends_with("line 3: the row has 1 fields but the header has 2"),
             "{err}"
         );
-        let err = read_rows(&write("r.jsonl", "{\"a\": 1}\n[1]\n")).unwrap_err();
+        let err = read_rows_plain(&write("r.jsonl", "{\"a\": 1}\n[1]\n")).unwrap_err();
         assert!(
             err.to_string().contains("line 2: expected a JSON object"),
             "{err}"
         );
-        let err = read_rows(&write("e.csv", "a,b\n")).unwrap_err();
+        let err = read_rows_plain(&write("e.csv", "a,b\n")).unwrap_err();
         assert!(err.to_string().contains("no data rows"), "{err}");
-        let err = read_rows(&write("x.txt", "a")).unwrap_err();
+        let err = read_rows_plain(&write("x.txt", "a")).unwrap_err();
         assert!(err.to_string().contains("unknown format"), "{err}");
     }
 }

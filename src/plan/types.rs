@@ -11,7 +11,7 @@ use serde_saphyr::{Location, Spanned};
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
 use super::values::{Dur, Fraction, Method, Rate, Scalar, StatusExpect, ThinkTime};
-use crate::data::{OnEnd, Order};
+use crate::data::{Batch, OnEnd, Order};
 
 /// A load-test plan.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -71,6 +71,16 @@ pub struct DataSpec {
     /// At the end of the rows: `wrap` (default) or `stop` (end the run cleanly).
     #[serde(default)]
     pub on_end: OnEnd,
+    /// CSV columns kept as text (no number or boolean inference), e.g. codes such as tickets.
+    #[serde(default)]
+    pub text: Vec<String>,
+    /// Columns whose values are secret: redacted in every output.
+    #[serde(default)]
+    pub secret: Vec<String>,
+    /// Rows per request: `4`, or a range `1..8` drawn at random. With it, the
+    /// feeder's variable is a list of rows (a JSON array in a one-expression leaf).
+    #[schemars(with = "Option<String>")]
+    pub batch: Option<Spanned<Batch>>,
 }
 
 /// The workload: the closed model (`users`, as in Locust) or the open model

@@ -93,6 +93,17 @@ pub fn validate(
     let default_timeout = v.timeout(plan.defaults.timeout, None);
     let mut requests = v.requests(&plan, &host, default_timeout);
     let templating = v.templating(&plan, &load, &host, &mut requests);
+    for feeder in &templating.feeders.all {
+        let secret = plan
+            .data
+            .get(&feeder.name)
+            .map_or(&[][..], |d| &d.secret[..]);
+        for column in secret {
+            feeder
+                .values_of(column)
+                .for_each(|value| secrets.add(&value));
+        }
+    }
     let objectives = v.objectives(&plan, &requests);
     if !v.problems.is_empty() {
         v.problems.sort_by_key(|d| (d.line, d.column));

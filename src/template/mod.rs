@@ -113,6 +113,18 @@ impl Templating {
             .map_err(|e| describe(&e))
     }
 
+    /// Checks the syntax of `source` without keeping it.
+    ///
+    /// # Errors
+    ///
+    /// The syntax error, described.
+    pub fn check(&self, source: &str) -> Result<(), String> {
+        self.env
+            .template_from_str(source)
+            .map(drop)
+            .map_err(|e| describe(&e))
+    }
+
     /// The variables template `name` reads that it does not set itself
     /// (top-level names only), functions left out.
     pub fn roots(&self, name: &str) -> HashSet<String> {
@@ -201,7 +213,7 @@ impl Templating {
                 drawn,
                 rng: &mut rng,
             };
-            match feeder.draw(&mut drawer) {
+            match feeder.draw_for_request(&mut drawer) {
                 Some(row) => rows.push((Arc::clone(&self.names[f]), row)),
                 None => {
                     if feeder.ends_run(who.users) {

@@ -70,7 +70,7 @@ impl Validator<'_> {
                 continue;
             }
             let path = self.source.dir.join(&spec.file.value);
-            let rows = match read_rows(&path) {
+            let rows = match read_rows(&path, &spec.text) {
                 Ok(rows) => rows,
                 Err(e) => {
                     let d = self.at(at, format!("data `{name}`: {e}"));
@@ -117,6 +117,7 @@ impl Validator<'_> {
                     .fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(b));
             let mut feeder = Feeder::new(name.clone(), rows, spec.order, spec.on_end, seed);
             feeder.file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+            feeder.batch = spec.batch.as_ref().map(|b| b.value);
             out.push(feeder);
         }
         out
@@ -238,7 +239,13 @@ impl Validator<'_> {
         shown: String,
     ) -> Option<String> {
         let id = format!("{}#{part}#{}", c.request, c.list.len());
-        match t.add(id.clone(), source) {
+        // Syntax errors are described on the text as written.
+        let checked = if source == shown {
+            Ok(())
+        } else {
+            t.check(&shown)
+        };
+        match checked.and_then(|()| t.add(id.clone(), source)) {
             Ok(()) => {
                 c.list.push((id.clone(), shown));
                 Some(id)
