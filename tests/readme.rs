@@ -103,3 +103,35 @@ fn the_failing_example_fails_and_says_why() {
         "its demo API is stopped"
     );
 }
+
+#[test]
+fn the_templates_example_is_a_valid_plan() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Templates and data")
+        .nth(1)
+        .expect("the README has a Templates and data section");
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the section starts with a YAML example");
+    let dir = common::scratch("readme-templates");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::copy(
+        common::root().join("plans/data/passengers.csv"),
+        dir.join("data/passengers.csv"),
+    )
+    .unwrap();
+    let plan = format!(
+        "name: readme\nhost: http://127.0.0.1:9\nload: {{users: 1, duration: 1s}}\n{example}"
+    );
+    let path = common::write_plan(&dir, &plan);
+    let out = output(
+        perfgate()
+            .arg("validate")
+            .arg(&path)
+            .env("MODEL_VERSION", "3"),
+    );
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+}

@@ -25,7 +25,9 @@ fn a_secret_never_appears_in_any_output() {
     let dir = scratch("secrets");
     let port = free_port();
     let serve = echo_target_serve(port, &["${API_TOKEN}"]);
-    let rows: String = (1..=5).map(|i| format!("user{i},{ROW_CANARY}-{i}\n")).collect();
+    let rows: String = (1..=5)
+        .map(|i| format!("user{i},{ROW_CANARY}-{i}\n"))
+        .collect();
     std::fs::write(dir.join("creds.csv"), format!("login,token\n{rows}")).unwrap();
     let plan = format!(
         "name: secrets\nhost: http://127.0.0.1:{port}\n{serve}  env: {{ECHO: '${{API_TOKEN}}'}}\n\

@@ -302,7 +302,9 @@ fn batches_are_lists_of_distinct_rows() {
     let bodies = target.bodies();
     let mut ids = Vec::new();
     for body in &bodies {
-        let rows = body.as_array().unwrap_or_else(|| panic!("not a list: {body}"));
+        let rows = body
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {body}"));
         assert!((1..=8).contains(&rows.len()), "{body}");
         ids.extend(rows.iter().map(|r| r["id"].as_i64().unwrap()));
     }
@@ -310,5 +312,9 @@ fn batches_are_lists_of_distinct_rows() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), sent, "a row was sent twice");
-    assert!(sent > 40 && bodies.len() < sent, "{sent} rows in {} requests", bodies.len());
+    assert!(
+        sent > 40 && bodies.len() < sent,
+        "{sent} rows in {} requests",
+        bodies.len()
+    );
 }
