@@ -3,6 +3,7 @@
 //! Data flow: plan file → [`plan`] → [`engine`] → [`metrics`] → [`slo`] → [`gate`] → [`report`].
 
 pub mod bounded;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod data;

@@ -139,6 +139,7 @@ fn request(base: &str, name: &str, path: &str, weight: u32) -> RequestDef {
         body: None,
         timeout: Duration::from_secs(5),
         expect: StatusExpect::default(),
+        checks: None,
         template: None,
     }
 }

@@ -74,10 +74,18 @@ fn check_accounting(case: &str, ran: &Ran) -> Value {
         ran.log
     );
     let errors = r["overall"]["errors"].clone();
-    let kinds: u64 = ["connect", "timeout", "status", "io", "protocol", "template"]
-        .iter()
-        .map(|k| count(&errors, &format!("/{k}")))
-        .sum();
+    let kinds: u64 = [
+        "connect",
+        "timeout",
+        "status",
+        "io",
+        "protocol",
+        "template",
+        "expectation",
+    ]
+    .iter()
+    .map(|k| count(&errors, &format!("/{k}")))
+    .sum();
     assert_eq!(kinds, count(&errors, "/total"), "{case}: {errors}");
     let per_request: u64 = r["requests"]
         .as_array()

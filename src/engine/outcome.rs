@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use super::transport::{Reply, TransportError};
 use std::time::Duration;
 
+use crate::checks::Response;
 use crate::metrics::recorder::{Completion, Failure};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::RequestDef;
@@ -30,7 +31,7 @@ pub fn completion(
             latency: Some(latency),
             service,
             warmup,
-            failure: status_failure(req, &reply),
+            failure: status_failure(req, &reply).or_else(|| check_failure(req, &reply)),
         },
         Err(err) => Completion {
             latency: None,
@@ -65,6 +66,21 @@ fn status_failure(req: &RequestDef, reply: &Reply) -> Option<Failure> {
     Some(Failure {
         kind: ErrorKind::Status,
         message,
+    })
+}
+
+/// The failure of a response with an accepted status that fails one of the
+/// request's checks.
+fn check_failure(req: &RequestDef, reply: &Reply) -> Option<Failure> {
+    let checks = req.checks.as_deref()?;
+    let response = Response {
+        body: reply.body.as_deref(),
+        size: reply.size,
+        headers: &reply.headers,
+    };
+    checks.verify(response).err().map(|message| Failure {
+        kind: ErrorKind::Expectation,
+        message: clean(&message, MESSAGE_CHARS),
     })
 }
 
@@ -117,6 +133,7 @@ mod tests {
             body: None,
             timeout: Duration::from_secs(1),
             expect,
+            checks: None,
             template: None,
         }
     }
@@ -125,6 +142,7 @@ mod tests {
         Reply {
             status,
             body_start: body.to_vec(),
+            ..Reply::default()
         }
     }
 

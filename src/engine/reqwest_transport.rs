@@ -10,6 +10,7 @@ use reqwest::redirect::Policy;
 
 use super::protocol;
 use super::transport::{Reply, Transport, TransportError};
+use crate::checks::MAX_CHECKED_BODY;
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{RequestDef, ValidPlan};
 use crate::plan::values::Method;
@@ -89,16 +90,48 @@ impl Transport for ReqwestTransport {
             let mut response = builder.send().await.map_err(classify)?;
             let status = response.status().as_u16();
             let keep = !req.expect.accepts(status);
+            let checks = req.checks.as_deref().filter(|_| !keep);
+            let headers = checks.map_or_else(Vec::new, |c| {
+                c.header_names()
+                    .filter_map(|name| {
+                        let value = response.headers().get(name)?;
+                        Some((
+                            name.to_owned(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        ))
+                    })
+                    .collect()
+            });
+            let mut body = checks.filter(|c| c.needs_body()).map(|_| Vec::new());
             let mut body_start = Vec::new();
-            // Read the whole body, chunk by chunk, keeping at most a short prefix.
+            let mut size = 0u64;
+            // Read the whole body, chunk by chunk, keeping at most a short
+            // prefix, or the whole of it for checks.
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
+                size += chunk.len() as u64;
                 if keep && body_start.len() < BODY_START_BYTES {
                     // n <= chunk.len(), so the slice is in range.
                     let n = chunk.len().min(BODY_START_BYTES - body_start.len());
                     body_start.extend_from_slice(&chunk[..n]);
                 }
+                if let Some(kept) = &mut body {
+                    if kept.len() + chunk.len() <= MAX_CHECKED_BODY {
+                        kept.extend_from_slice(&chunk);
+                    } else {
+                        body = None;
+                    }
+                }
             }
-            Ok(Reply { status, body_start })
+            if size > MAX_CHECKED_BODY as u64 {
+                body = None;
+            }
+            Ok(Reply {
+                status,
+                body_start,
+                size,
+                body,
+                headers,
+            })
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::plan::valid::RequestDef;
 /// Sends requests. One value is cloned into every user, so cloning must be cheap
 /// (share the connection pool).
 pub trait Transport: Clone + Send + Sync + 'static {
-    /// Sends `req` and reads the whole response body before completing.
+    /// Sends `req` and reads the whole response body before completing,
+    /// keeping what [`Reply`] says (and what `req.checks` need) only.
     fn send(&self, req: &RequestDef) -> impl Future<Output = Result<Reply, TransportError>> + Send;
 }
 
@@ -21,6 +22,13 @@ pub struct Reply {
     /// The first bytes of the body, kept only when the request does not accept
     /// the status (for the error message); empty otherwise.
     pub body_start: Vec<u8>,
+    /// The body's size in bytes.
+    pub size: u64,
+    /// The whole body, kept only when the request's checks read it and it is
+    /// at most [`MAX_CHECKED_BODY`](crate::checks::MAX_CHECKED_BODY) bytes.
+    pub body: Option<Vec<u8>>,
+    /// The headers the request's checks read, names lower-case.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why no complete response arrived.

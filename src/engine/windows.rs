@@ -166,8 +166,8 @@ fn value(metric: Metric, w: &Window, over: Duration) -> Option<f64> {
         Metric::Errors => Some(w.errors as f64),
         Metric::Requests => Some(w.requests as f64),
         Metric::Rps => Some(w.requests as f64 / over.as_secs_f64().max(1.0)),
-        // Drops are counted per run, not per second.
-        Metric::Dropped => None,
+        // Drops and checks are counted per run, not per second.
+        Metric::Dropped | Metric::CheckRate => None,
     }
 }
 

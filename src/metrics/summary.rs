@@ -226,6 +226,10 @@ pub struct ErrorCounts {
     /// was not sent.
     #[serde(default)]
     pub template: u64,
+    /// The status was accepted but a check (`expect.json`, `body_contains`,
+    /// `header`, …) failed.
+    #[serde(default)]
+    pub expectation: u64,
 }
 
 /// The kinds of failure.
@@ -246,6 +250,8 @@ pub enum ErrorKind {
     Protocol,
     /// A template failed at run time; nothing was sent.
     Template,
+    /// A check on the response failed.
+    Expectation,
 }
 
 impl ErrorKind {
@@ -258,6 +264,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Protocol => "protocol",
             ErrorKind::Template => "template",
+            ErrorKind::Expectation => "expectation",
         }
     }
 }
@@ -273,6 +280,7 @@ impl ErrorCounts {
             ErrorKind::Io => self.io += n,
             ErrorKind::Protocol => self.protocol += n,
             ErrorKind::Template => self.template += n,
+            ErrorKind::Expectation => self.expectation += n,
         }
     }
 
@@ -285,6 +293,7 @@ impl ErrorCounts {
         self.io += other.io;
         self.protocol += other.protocol;
         self.template += other.template;
+        self.expectation += other.expectation;
     }
 }
 

@@ -10,7 +10,8 @@ use serde_saphyr::{Location, Spanned};
 
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
-use super::values::{Dur, Fraction, Method, Rate, Scalar, StatusExpect, ThinkTime};
+use super::values::{Dur, Fraction, Method, Rate, Scalar, ThinkTime};
+use crate::checks::spec::ExpectSpec;
 use crate::data::{Batch, OnEnd, Order};
 
 /// A load-test plan.
@@ -187,20 +188,11 @@ pub struct RequestSpec {
     pub timeout: Option<Dur>,
     /// What the response must satisfy to count as a success.
     #[serde(default)]
-    pub expect: Expect,
+    pub expect: ExpectSpec,
 }
 
 fn default_weight() -> Spanned<u32> {
     Spanned::new(1, Location::UNKNOWN, Location::UNKNOWN)
-}
-
-/// What a response must satisfy to count as a success.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// Accepted statuses. Default: 2xx or 3xx.
-    #[serde(default)]
-    pub status: StatusExpect,
 }
 
 /// Report paths (relative to the working directory).

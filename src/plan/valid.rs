@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::secrets::Secrets;
 use super::values::{Method, StatusExpect, ThinkTime};
+use crate::checks::Checks;
 use crate::slo::evaluate::Objective;
 use crate::template::Templating;
 use crate::template::request::RequestTemplate;
@@ -191,6 +192,9 @@ pub struct RequestDef {
     pub timeout: Duration,
     /// Accepted statuses.
     pub expect: StatusExpect,
+    /// Checks on the body, headers and size of a response with an accepted
+    /// status; `None` when there are none.
+    pub checks: Option<Arc<Checks>>,
     /// The templated parts, rendered per request; `None` when nothing is
     /// templated (the request is then sent exactly as built here).
     pub template: Option<Arc<RequestTemplate>>,

@@ -23,8 +23,9 @@ use super::valid::{
 };
 use super::values::{Dur, Rate, Scalar};
 use crate::bounded;
+use crate::checks::Checks;
 use crate::slo::evaluate::{ALL, Objective, WindowRule};
-use crate::slo::expr::is_request_name;
+use crate::slo::expr::{Metric, is_request_name};
 
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -547,6 +548,17 @@ impl Validator<'_> {
             }
         }
         let body = self.body(spec);
+        let checks = match Checks::compile(&spec.expect) {
+            Ok(c) if c.is_empty() => None,
+            Ok(c) => Some(Arc::new(c)),
+            Err(problems) => {
+                for p in problems {
+                    let d = self.at(name.referenced, format!("request `{}`: {p}", name.value));
+                    self.problem(d);
+                }
+                None
+            }
+        };
         let timeout = match spec.timeout {
             Some(Dur(d)) if d.is_zero() => {
                 let d = self.at(
@@ -573,6 +585,7 @@ impl Validator<'_> {
             body,
             timeout,
             expect: spec.expect.status.clone(),
+            checks,
             template: None,
         }
     }
@@ -677,6 +690,17 @@ impl Validator<'_> {
             }
             return None;
         };
+        if matches!(e.expr.metric, Metric::CheckRate | Metric::Dropped) {
+            let d = self.at(
+                entry.referenced,
+                format!(
+                    "SLO `{}`: `{}` is counted over the whole run and cannot be judged per window",
+                    e.expr.source, e.expr.metric
+                ),
+            );
+            self.problem(d.with_help("remove `over` (and `abort`, `after`)"));
+            return None;
+        }
         if over.0 < Duration::from_secs(1) || over.0.subsec_nanos() != 0 {
             let d = self.at(
                 entry.referenced,

@@ -17,7 +17,7 @@ use crate::metrics::histogram;
 use crate::metrics::summary::{RequestStats, Summary};
 
 /// The header of `PREFIX_stats.csv`.
-pub const STATS_HEADER: [&str; 25] = [
+pub const STATS_HEADER: [&str; 26] = [
     "Name",
     "Request Count",
     "Failure Count",
@@ -27,6 +27,7 @@ pub const STATS_HEADER: [&str; 25] = [
     "IO Failures",
     "Protocol Failures",
     "Template Failures",
+    "Expectation Failures",
     "Average Response Time",
     "Min Response Time",
     "Max Response Time",
@@ -159,6 +160,7 @@ fn stats_row(r: &RequestStats) -> Result<Vec<String>, ReportError> {
         r.errors.io.to_string(),
         r.errors.protocol.to_string(),
         r.errors.template.to_string(),
+        r.errors.expectation.to_string(),
         latency(|l| l.mean),
         latency(|l| l.min),
         latency(|l| l.max),
@@ -253,8 +255,8 @@ mod tests {
 
     #[test]
     fn headers_match_the_percentiles() {
-        assert_eq!(STATS_HEADER.len(), 14 + PERCENTILES.len());
-        assert_eq!(STATS_HEADER[14], "50%");
-        assert_eq!(STATS_HEADER[24], "100%");
+        assert_eq!(STATS_HEADER.len(), 15 + PERCENTILES.len());
+        assert_eq!(STATS_HEADER[15], "50%");
+        assert_eq!(STATS_HEADER[25], "100%");
     }
 }

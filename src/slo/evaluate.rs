@@ -299,6 +299,23 @@ fn observe(expr: &SloExpr, stats: &RequestStats, scope: &str) -> Result<Observat
             }
         }
         Quantity::Rate | Quantity::Throughput if requests == 0 => no_requests(),
+        Quantity::Rate if expr.metric == Metric::CheckRate => {
+            // Responses whose status was accepted: those the checks judged.
+            let failed_before = stats.errors.total - stats.errors.expectation;
+            let checked = requests.saturating_sub(failed_before);
+            if checked == 0 {
+                Observation::NoData {
+                    why: format!("no response with an accepted status for {scope}"),
+                    samples: 0,
+                }
+            } else {
+                Observation::Value {
+                    value: (checked - stats.errors.expectation.min(checked)) as f64
+                        / checked as f64,
+                    samples: checked,
+                }
+            }
+        }
         Quantity::Rate => Observation::Value {
             value: stats.errors.total as f64 / requests as f64,
             samples: requests,
@@ -337,9 +354,12 @@ fn latency_ms(metric: Metric, hist: &Histogram<u64>) -> Option<f64> {
         Metric::Mean => Some(hist.mean() / 1000.0),
         Metric::Min => Some(ms(hist.min())),
         Metric::Max => Some(ms(hist.max())),
-        Metric::ErrorRate | Metric::Errors | Metric::Requests | Metric::Rps | Metric::Dropped => {
-            None
-        }
+        Metric::ErrorRate
+        | Metric::CheckRate
+        | Metric::Errors
+        | Metric::Requests
+        | Metric::Rps
+        | Metric::Dropped => None,
     }
 }
 

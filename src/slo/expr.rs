@@ -21,6 +21,9 @@ pub enum Metric {
     Max,
     /// Errors divided by requests.
     ErrorRate,
+    /// The share of responses with an accepted status that passed their
+    /// checks (`expect.json`, `body_contains`, `header`, …).
+    CheckRate,
     /// Number of failed requests.
     Errors,
     /// Number of requests.
@@ -49,7 +52,7 @@ impl Metric {
     pub fn quantity(self) -> Quantity {
         match self {
             Metric::Percentile(_) | Metric::Mean | Metric::Min | Metric::Max => Quantity::Latency,
-            Metric::ErrorRate => Quantity::Rate,
+            Metric::ErrorRate | Metric::CheckRate => Quantity::Rate,
             Metric::Errors | Metric::Requests | Metric::Dropped => Quantity::Count,
             Metric::Rps => Quantity::Throughput,
         }
@@ -64,6 +67,7 @@ impl fmt::Display for Metric {
             Metric::Min => f.write_str("min"),
             Metric::Max => f.write_str("max"),
             Metric::ErrorRate => f.write_str("error_rate"),
+            Metric::CheckRate => f.write_str("check_rate"),
             Metric::Errors => f.write_str("errors"),
             Metric::Requests => f.write_str("requests"),
             Metric::Dropped => f.write_str("dropped"),
@@ -141,8 +145,7 @@ pub struct SloParseError {
     pub reason: String,
 }
 
-const METRIC_HELP: &str =
-    "pN (e.g. p95, p99.9), mean, min, max, error_rate, errors, requests, rps or dropped";
+const METRIC_HELP: &str = "pN (e.g. p95, p99.9), mean, min, max, error_rate, check_rate, errors, requests, rps or dropped";
 
 /// Parses one SLO expression.
 pub fn parse(input: &str) -> Result<SloExpr, SloParseError> {
@@ -225,6 +228,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
         "min" => Metric::Min,
         "max" => Metric::Max,
         "error_rate" => Metric::ErrorRate,
+        "check_rate" => Metric::CheckRate,
         "errors" => Metric::Errors,
         "requests" => Metric::Requests,
         "dropped" => Metric::Dropped,
@@ -258,7 +262,10 @@ fn unknown_metric(text: &str) -> String {
         "requests",
     ];
     let mut message = format!("unknown metric `{text}`; expected {METRIC_HELP}");
-    let names = NAMES.iter().copied().chain(["rps", "dropped"]);
+    let names = NAMES
+        .iter()
+        .copied()
+        .chain(["rps", "dropped", "check_rate"]);
     if let Some(name) = nearest(text, names) {
         message.push_str(&format!(" (did you mean `{name}`?)"));
     }

@@ -148,7 +148,7 @@ pub fn errors(summary: &Summary) -> Markup {
             table.errors {
                 thead { tr {
                     th { "request" } th.num { "connect" } th.num { "timeout" } th.num { "status" }
-                    th.num { "io" } th.num { "protocol" } th.num { "template" } th.num { "total" }
+                    th.num { "io" } th.num { "protocol" } th.num { "template" } th.num { "expectation" } th.num { "total" }
                 } }
                 tbody {
                     @for r in &failing {
@@ -160,6 +160,7 @@ pub fn errors(summary: &Summary) -> Markup {
                             td.num { (format_count(r.errors.io)) }
                             td.num { (format_count(r.errors.protocol)) }
                             td.num { (format_count(r.errors.template)) }
+                            td.num { (format_count(r.errors.expectation)) }
                             td.num { (format_count(r.errors.total)) }
                         }
                     }
