@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a plan: put its load on the target, judge its SLOs, write reports.
     Run(RunArgs),
+    /// Judge a report against a baseline with the plan's regression rules.
+    Compare(CompareArgs),
     /// Check plans without sending anything.
     Validate(ValidateArgs),
     /// Render reports (HTML, JUnit, Markdown, CSV) from a JSON report; sends nothing.
@@ -92,6 +94,67 @@ pub struct RunArgs {
     /// Print only the verdict (reports are still written).
     #[arg(short, long)]
     pub quiet: bool,
+    /// After the run, judge the plan's `regression:` rules against this JSON
+    /// report, or against the most recent reports in this folder.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub baseline: Option<PathBuf>,
+    /// How many of a baseline folder's most recent reports to use (per rule,
+    /// the one with the median value).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub baseline_last: u32,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+}
+
+/// How regression rules are judged (`run --baseline` and `compare`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct JudgeArgs {
+    /// An inconclusive regression rule fails the gate instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Compare even when the plan hash, load model or request names differ
+    /// (the differences are listed).
+    #[arg(long)]
+    pub force: bool,
+    /// Confidence level of the intervals, in (0, 1).
+    #[arg(long, default_value_t = crate::regress::DEFAULT_CONFIDENCE, value_parser = confidence)]
+    pub confidence: f64,
+}
+
+/// Parses a confidence level in (0, 1).
+fn confidence(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!(
+            "`{text}` is not a confidence level: give a number between 0 and 1, e.g. 0.95"
+        )),
+    }
+}
+
+/// Options of `perfgate compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline: a JSON report, or a folder of them (the most recent are used).
+    pub base: PathBuf,
+    /// The JSON report to judge.
+    pub new: PathBuf,
+    /// Take the regression rules from this plan instead of those stored in the new report.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// How many of a baseline folder's most recent reports to use.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub baseline_last: u32,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Write the new report, with the comparison and the new verdict, as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report here (one test case per SLO and per rule).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the Markdown summary here.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
 }
 
 /// Options of `perfgate report`.

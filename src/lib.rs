@@ -9,6 +9,7 @@ pub mod engine;
 pub mod gate;
 pub mod metrics;
 pub mod plan;
+pub mod regress;
 pub mod report;
 pub mod schema;
 pub mod serve;

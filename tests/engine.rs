@@ -174,6 +174,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         load: Workload::Closed(load),
         requests,
         objectives: vec![],
+        regression: vec![],
         reports: ReportPaths::default(),
     }
 }

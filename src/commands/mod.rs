@@ -1,5 +1,7 @@
 //! The subcommands' work: each takes parsed options and returns the exit code.
 
+mod baseline;
+mod compare;
 mod completions;
 mod init;
 mod progress;
@@ -21,6 +23,7 @@ use crate::gate::ExitCode;
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Compare(args) => Ok(compare::compare(&args)),
         Command::Validate(args) => Ok(validate::validate(&args)),
         Command::Report(args) => Ok(report::report(&args)),
         Command::Schema(args) => schema::schema(&args),

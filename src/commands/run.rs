@@ -6,13 +6,14 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::Context as _;
 
 use super::progress::{self, Mode};
-use super::serving;
+use super::{baseline, serving};
 use crate::cli::RunArgs;
 use crate::engine::{self, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
 use crate::metrics::summary::Summary;
 use crate::plan::values::Dur;
 use crate::plan::{self, Overrides, ValidPlan};
+use crate::regress;
 use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
@@ -40,6 +41,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = engine::limits::ensure(plan.load.concurrency()) {
         eprintln!("error: {e}");
         return Ok(ExitCode::Invalid);
+    }
+    if let Some(path) = &args.baseline {
+        if plan.regression.is_empty() {
+            eprintln!(
+                "error: `--baseline` needs regression rules: add `regression:` to the plan \
+                 (e.g. `- p95 +10%`)"
+            );
+            return Ok(ExitCode::Invalid);
+        }
+        if !path.exists() {
+            eprintln!("error: the baseline `{}` does not exist", path.display());
+            return Ok(ExitCode::Invalid);
+        }
     }
     let csv_paths = args.csv.as_deref().map(report::csv::paths);
     for path in [&plan.reports.json, &plan.reports.junit, &plan.reports.html]
@@ -79,10 +93,30 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => (Vec::new(), gate::invalid(e.to_string())),
     };
+    let (regression, verdict, judged) = match &args.baseline {
+        Some(path) => {
+            match baseline::judge(
+                path,
+                args.baseline_last,
+                &plan.regression,
+                &summary,
+                args.judge,
+            ) {
+                Ok(section) => {
+                    let verdict =
+                        regress::verdict::apply(verdict, &section.results, args.judge.strict);
+                    (Some(section), verdict, None)
+                }
+                Err(code) => (None, verdict, Some(code)),
+            }
+        }
+        None => (None, verdict, None),
+    };
     let report = RunReport {
         summary: &summary,
         slos: &slos,
         verdict: &verdict,
+        regression: regression.as_ref(),
     };
     if args.quiet {
         println!("{}", verdict_line(&verdict));
@@ -90,7 +124,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         print!("{}", terminal::render(&report));
     }
     ci_output(&report);
-    write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)
+    let code = write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)?;
+    Ok(judged.unwrap_or(code))
 }
 
 /// What the load phase produced.
@@ -226,7 +261,7 @@ fn write_reports(
 }
 
 /// The one line `--quiet` prints: `PASS`, or `FAIL: reason; reason`.
-fn verdict_line(verdict: &Verdict) -> String {
+pub(super) fn verdict_line(verdict: &Verdict) -> String {
     if verdict.reasons.is_empty() {
         verdict.outcome.label().to_string()
     } else {

@@ -180,6 +180,7 @@ pub(super) fn summary(
             file: plan.file.clone(),
             hash: plan.hash.clone(),
             host: plan.host.clone(),
+            regression: plan.regression.iter().map(|r| r.source.clone()).collect(),
         },
         started_at,
         ended_at,

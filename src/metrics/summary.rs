@@ -96,6 +96,10 @@ pub struct PlanInfo {
     pub hash: String,
     /// The target host the load went to.
     pub host: String,
+    /// The plan's regression rules as written, so `compare` can judge this
+    /// report against a baseline without the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regression: Vec<String>,
 }
 
 /// The load as it was executed.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::{Exporter, ReportError, RunReport};
 use crate::gate::Verdict;
 use crate::metrics::summary::Summary;
+use crate::regress::report::RegressionSection;
 use crate::slo::result::SloResult;
 
 /// A JSON report as read back from a file.
@@ -25,6 +26,9 @@ pub struct JsonReport {
     pub slos: Vec<SloResult>,
     /// The gate's decision.
     pub verdict: Verdict,
+    /// The comparison with a baseline, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionSection>,
 }
 
 /// The same shape as [`JsonReport`], borrowed, so rendering copies nothing.
@@ -34,6 +38,8 @@ struct JsonReportRef<'a> {
     summary: &'a Summary,
     slos: &'a [SloResult],
     verdict: &'a Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regression: Option<&'a RegressionSection>,
 }
 
 /// Renders the JSON report, pretty-printed.
@@ -46,6 +52,7 @@ impl Exporter for JsonExporter {
             summary: report.summary,
             slos: report.slos,
             verdict: report.verdict,
+            regression: report.regression,
         };
         // serde_json would write NaN and infinities as `null`, silently turning a
         // broken measurement into a missing one: refuse instead.
@@ -387,6 +394,7 @@ mod tests {
             summary,
             slos: &slos,
             verdict: &verdict,
+            regression: None,
         })
     }
 
