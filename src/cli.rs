@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// Judge a report against a baseline with the plan's regression rules.
     Compare(CompareArgs),
+    /// Merge the JSON reports of a sharded run into one and judge its SLOs.
+    Merge(MergeArgs),
     /// Check plans without sending anything.
     Validate(ValidateArgs),
     /// Render reports (HTML, JUnit, Markdown, CSV) from a JSON report; sends nothing.
@@ -104,6 +106,22 @@ pub struct RunArgs {
     pub baseline_last: u32,
     #[command(flatten)]
     pub judge: JudgeArgs,
+    /// Run shard K of N (`2/4`): this process puts 1/N of the plan's users or
+    /// arrival rate on the target, with its own seed; `perfgate merge` joins
+    /// the shards' JSON reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Start the load at this wall-clock instant (RFC 3339, e.g.
+    /// `2026-01-01T02:00:00Z`), so that every shard starts together.
+    #[arg(long, value_name = "TIME", value_parser = start_at)]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Parses an RFC 3339 instant.
+fn start_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time ({e}); e.g. `2026-01-01T02:00:00Z`"))
 }
 
 /// How regression rules are judged (`run --baseline` and `compare`).
@@ -129,6 +147,32 @@ fn confidence(text: &str) -> Result<f64, String> {
             "`{text}` is not a confidence level: give a number between 0 and 1, e.g. 0.95"
         )),
     }
+}
+
+/// Options of `perfgate merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`perfgate run --shard K/N --json ...`), one per shard.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged JSON report here.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Judge the SLOs of this plan instead of those stored in the shard reports.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Merge even when a shard was interrupted or invalid, instead of failing with exit 3.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Write the JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the Markdown summary here.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
 }
 
 /// Options of `perfgate compare`.

@@ -175,6 +175,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         requests,
         objectives: vec![],
         regression: vec![],
+        shard: None,
         reports: ReportPaths::default(),
     }
 }

@@ -194,6 +194,7 @@ fn realistic_summary() -> Summary {
                 HOSTILE.into(),
             ],
         }),
+        shard: None,
         windows: Vec::new(),
     }
 }

@@ -20,6 +20,9 @@ use crate::report::junit::JunitExporter;
 use crate::report::{self, Exporter, RunReport, check_writable, github, markdown, terminal};
 use crate::slo::evaluate::evaluate;
 
+/// How far in the past `--start-at` may be (clocks of shards differ a little).
+const START_AT_SLACK_S: i64 = 5;
+
 /// Runs a plan and returns the exit code of the gate.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
@@ -31,7 +34,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         junit: args.junit.clone(),
         html: args.html.clone(),
     };
-    let plan = match plan::load(&args.plan, &overrides) {
+    let mut plan = match plan::load(&args.plan, &overrides) {
         Ok(plan) => plan,
         Err(e) => {
             eprint!("{e}");
@@ -41,6 +44,23 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = engine::limits::ensure(plan.load.concurrency()) {
         eprintln!("error: {e}");
         return Ok(ExitCode::Invalid);
+    }
+    if let Some(shard) = args.shard
+        && let Err(e) = crate::shard::apply(&mut plan, shard)
+    {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::Invalid);
+    }
+    if let Some(at) = args.start_at {
+        let late = chrono::Utc::now() - at;
+        if late > chrono::Duration::seconds(START_AT_SLACK_S) {
+            eprintln!(
+                "error: `--start-at {}` is {} s in the past; give a time in the future",
+                at.to_rfc3339(),
+                late.num_seconds()
+            );
+            return Ok(ExitCode::Invalid);
+        }
     }
     if let Some(path) = &args.baseline {
         if plan.regression.is_empty() {
@@ -80,7 +100,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let Some(Loaded { summary, died }) = runtime.block_on(load(&plan, mode, args.quiet))? else {
+    let Some(Loaded { summary, died }) =
+        runtime.block_on(load(&plan, mode, args.quiet, args.start_at))?
+    else {
         return Ok(ExitCode::CouldNotRun);
     };
     let (slos, verdict) = match evaluate(&plan.objectives, &summary) {
@@ -140,7 +162,12 @@ struct Loaded {
 /// progress until the plan's end, SIGINT/SIGTERM or the served command's
 /// death, then stops the served command. `None` when the run could not start
 /// (the reason is already printed).
-async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Option<Loaded>> {
+async fn load(
+    plan: &ValidPlan,
+    mode: Mode,
+    quiet: bool,
+    start_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<Option<Loaded>> {
     let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
     let mut served = match &plan.serve {
         Some(def) => match serving::start(def, interrupted()).await {
@@ -149,6 +176,26 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
         },
         None => None,
     };
+    if let Some(at) = start_at
+        && let Ok(wait) = (at - chrono::Utc::now()).to_std()
+    {
+        if !quiet {
+            eprintln!(
+                "perfgate: waiting {:.1} s to start at {}",
+                wait.as_secs_f64(),
+                at.to_rfc3339()
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = interrupted() => {
+                if let Some(served) = served {
+                    served.stop().await;
+                }
+                return Ok(None);
+            }
+        }
+    }
     let (tx, rx) = tokio::sync::watch::channel(engine::Progress::default());
     let printer = tokio::spawn(progress::show(
         rx,
@@ -158,8 +205,11 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
     ));
     if !quiet {
         eprintln!(
-            "perfgate: running `{}` against {}: {} for {}",
+            "perfgate: running `{}`{} against {}: {} for {}",
             plan.name,
+            plan.shard
+                .map(|s| format!(" shard {s}"))
+                .unwrap_or_default(),
             plan.host,
             plan.load.describe(),
             Dur(plan.load.duration())

@@ -189,6 +189,7 @@ pub(super) fn summary(
         overall: totals.overall,
         requests: totals.requests,
         serve: None,
+        shard: plan.shard,
         windows: Vec::new(),
     }
 }

@@ -28,6 +28,9 @@ pub struct Summary {
     /// The system under test perfgate started for the run (`serve:`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve: Option<ServeInfo>,
+    /// The shard of a sharded run (`--shard K/N`); absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
     /// Objectives with `over:`, judged window by window during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<WindowVerdict>,

@@ -104,6 +104,7 @@ pub fn validate(
         requests,
         objectives,
         regression,
+        shard: None,
         reports: ReportPaths {
             json: overrides.json.clone().or(plan.reports.json),
             junit: overrides.junit.clone().or(plan.reports.junit),

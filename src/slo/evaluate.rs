@@ -466,6 +466,7 @@ pub(crate) mod fixtures {
             },
             overall,
             requests,
+            shard: None,
             serve: None,
             windows: Vec::new(),
         }
