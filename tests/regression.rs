@@ -218,3 +218,26 @@ fn unlike_baselines_are_refused_unless_forced() {
     );
     assert_eq!(code(&out), 2, "{}", streams(&out));
 }
+
+#[test]
+fn bad_rules_are_located_with_a_suggestion() {
+    let dir = scratch("regression-bad-rules");
+    let typo = common::write_plan(
+        &dir,
+        &PLAN.replace("  - p95 +10%", "  - p95 +10%\n  - eror_rate +1pp"),
+    );
+    let out = output(perfgate().arg("validate").arg(&typo));
+    assert_eq!(code(&out), 2, "{}", streams(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("plan.yaml:12:5"), "{err}");
+    assert!(err.contains("did you mean `error_rate`?"), "{err}");
+    let scope = common::write_plan(&dir, &PLAN.replace("  - p95 +10%", "  - gte.p95 +10%"));
+    let out = output(perfgate().arg("validate").arg(&scope));
+    assert_eq!(code(&out), 2, "{}", streams(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("names request `gte`, which is not in the plan"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `get`?"), "{err}");
+}
