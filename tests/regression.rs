@@ -231,12 +231,12 @@ fn bad_rules_are_located_with_a_suggestion() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("plan.yaml:12:5"), "{err}");
     assert!(err.contains("did you mean `error_rate`?"), "{err}");
-    let scope = common::write_plan(&dir, &PLAN.replace("  - p95 +10%", "  - gte.p95 +10%"));
+    let scope = common::write_plan(&dir, &PLAN.replace("  - p95 +10%", "  - gett.p95 +10%"));
     let out = output(perfgate().arg("validate").arg(&scope));
     assert_eq!(code(&out), 2, "{}", streams(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("names request `gte`, which is not in the plan"),
+        err.contains("names request `gett`, which is not in the plan"),
         "{err}"
     );
     assert!(err.contains("did you mean `get`?"), "{err}");
