@@ -193,7 +193,8 @@ fn unlike_baselines_are_refused_unless_forced() {
     let mismatches = report["regression"]["mismatches"].as_array().unwrap();
     assert_eq!(mismatches.len(), 2, "{mismatches:?}");
 
-    // `run --baseline` refuses the same way, after the load.
+    // `run --baseline` refuses the same way, before sending anything.
+    let sent = target.received();
     let mut cmd = perfgate();
     cmd.arg("run")
         .arg(&plan)
@@ -209,6 +210,7 @@ fn unlike_baselines_are_refused_unless_forced() {
     let out = output(&mut cmd);
     assert_eq!(code(&out), 2, "{}", streams(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("plan hash differs"));
+    assert_eq!(target.received(), sent, "nothing was sent");
 
     let out = output(
         perfgate()

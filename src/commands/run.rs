@@ -70,9 +70,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::Invalid);
         }
-        if !path.exists() {
-            eprintln!("error: the baseline `{}` does not exist", path.display());
-            return Ok(ExitCode::Invalid);
+        if let Err(code) =
+            baseline::check_before_load(path, args.baseline_last, &plan, args.judge.force)
+        {
+            return Ok(code);
         }
     }
     let csv_paths = args.csv.as_deref().map(report::csv::paths);

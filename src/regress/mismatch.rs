@@ -39,6 +39,36 @@ pub fn mismatches(base: &Summary, new: &Summary) -> Vec<String> {
     out
 }
 
+/// Every way a baseline differs from the plan about to run (its hash, its
+/// load model — `closed` or `open` — and its request names), checked before
+/// any load is sent.
+pub fn plan_mismatches(base: &Summary, hash: &str, model: &str, names: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    if base.plan.hash != hash {
+        out.push(format!(
+            "plan hash differs: baseline `{}` ({}) vs this plan `{}`",
+            short(&base.plan.hash),
+            base.plan.file,
+            short(hash)
+        ));
+    }
+    if base.load.model != model {
+        out.push(format!(
+            "load model differs: baseline `{}` vs this plan `{model}`",
+            base.load.model
+        ));
+    }
+    let theirs: Vec<&str> = base.requests.iter().map(|r| r.name.as_str()).collect();
+    if theirs != names {
+        out.push(format!(
+            "request names differ: baseline [{}] vs this plan [{}]",
+            theirs.join(", "),
+            names.join(", ")
+        ));
+    }
+    out
+}
+
 /// The first 12 hex digits of a hash.
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
