@@ -25,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// Run a plan: put its load on the target, judge its SLOs, write reports.
     Run(RunArgs),
+    /// Judge a report against a baseline with the plan's regression rules.
+    Compare(CompareArgs),
+    /// Merge the JSON reports of a sharded run into one and judge its SLOs.
+    Merge(MergeArgs),
     /// Check plans without sending anything.
     Validate(ValidateArgs),
     /// Render reports (HTML, JUnit, Markdown, CSV) from a JSON report; sends nothing.
@@ -92,6 +96,109 @@ pub struct RunArgs {
     /// Print only the verdict (reports are still written).
     #[arg(short, long)]
     pub quiet: bool,
+    /// After the run, judge the plan's `regression:` rules against this JSON
+    /// report, or against the most recent reports in this folder.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub baseline: Option<PathBuf>,
+    /// How many of a baseline folder's most recent reports to use (per rule,
+    /// the one with the median value).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub baseline_last: u32,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Run shard K of N (`2/4`): this process puts 1/N of the plan's users or
+    /// arrival rate on the target, with its own seed; `perfgate merge` joins
+    /// the shards' JSON reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Start the load at this wall-clock instant (RFC 3339, e.g.
+    /// `2026-01-01T02:00:00Z`), so that every shard starts together.
+    #[arg(long, value_name = "TIME", value_parser = start_at)]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Parses an RFC 3339 instant.
+fn start_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time ({e}); e.g. `2026-01-01T02:00:00Z`"))
+}
+
+/// How regression rules are judged (`run --baseline` and `compare`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct JudgeArgs {
+    /// An inconclusive regression rule fails the gate instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Compare even when the plan hash, load model or request names differ
+    /// (the differences are listed).
+    #[arg(long)]
+    pub force: bool,
+    /// Confidence level of the intervals, in (0, 1).
+    #[arg(long, default_value_t = crate::regress::DEFAULT_CONFIDENCE, value_parser = confidence)]
+    pub confidence: f64,
+}
+
+/// Parses a confidence level in (0, 1).
+fn confidence(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!(
+            "`{text}` is not a confidence level: give a number between 0 and 1, e.g. 0.95"
+        )),
+    }
+}
+
+/// Options of `perfgate merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`perfgate run --shard K/N --json ...`), one per shard.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged JSON report here.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Judge the SLOs of this plan instead of those stored in the shard reports.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Merge even when a shard was interrupted or invalid, instead of failing with exit 3.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Write the JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the Markdown summary here.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+}
+
+/// Options of `perfgate compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline: a JSON report, or a folder of them (the most recent are used).
+    pub base: PathBuf,
+    /// The JSON report to judge.
+    pub new: PathBuf,
+    /// Take the regression rules from this plan instead of those stored in the new report.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// How many of a baseline folder's most recent reports to use.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub baseline_last: u32,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Write the new report, with the comparison and the new verdict, as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report here (one test case per SLO and per rule).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the Markdown summary here.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
 }
 
 /// Options of `perfgate report`.

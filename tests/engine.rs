@@ -176,6 +176,8 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         load: Workload::Closed(load),
         requests,
         objectives: vec![],
+        regression: vec![],
+        shard: None,
         reports: ReportPaths::default(),
         secrets: Default::default(),
         templating: Default::default(),

@@ -157,6 +157,7 @@ fn realistic_summary() -> Summary {
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         plan: PlanInfo {
+            regression: Vec::new(),
             name: "predict-api".to_string(),
             file: "plans/predict.yaml".to_string(),
             hash: "0f".repeat(32),
@@ -195,6 +196,7 @@ fn realistic_summary() -> Summary {
                 HOSTILE.into(),
             ],
         }),
+        shard: None,
         windows: Vec::new(),
     }
 }
@@ -240,6 +242,7 @@ fn write_both(
         summary,
         slos,
         verdict,
+        regression: None,
     };
     let json_path = dir.join("reports/summary.json");
     let junit_path = dir.join("reports/junit.xml");

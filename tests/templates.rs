@@ -318,3 +318,44 @@ fn batches_are_lists_of_distinct_rows() {
         bodies.len()
     );
 }
+
+#[test]
+fn shards_deal_out_feeder_rows_without_overlap() {
+    let target = Recorder::start();
+    let dir = scratch("tpl-shards");
+    std::fs::write(dir.join("people.csv"), csv()).unwrap();
+    let path = write_plan(&dir, &plan(&target.url, 3, "sequential", "", ROW_BODY));
+    let mut per_shard = Vec::new();
+    for k in 1..=3 {
+        let before = target.seen.lock().unwrap().len();
+        let shard = format!("{k}/3");
+        let out = output(
+            perfgate()
+                .args(["run", "--shard", &shard])
+                .arg(&path)
+                .current_dir(&dir),
+        );
+        assert_eq!(code(&out), 0, "{}", streams(&out));
+        let ids: Vec<i64> = target.bodies()[before..]
+            .iter()
+            .map(|b| b[0]["PassengerId"].as_i64().unwrap())
+            .collect();
+        // Row i (0-based) goes to shard i mod 3 + 1.
+        assert!(
+            ids.iter().all(|id| (id - 1) % 3 == k - 1),
+            "shard {k}: {ids:?}"
+        );
+        per_shard.push(ids.len());
+    }
+    let mut all: Vec<i64> = target
+        .bodies()
+        .iter()
+        .map(|b| b[0]["PassengerId"].as_i64().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (1..=50).collect::<Vec<_>>(),
+        "every row once across the shards: {per_shard:?}"
+    );
+}

@@ -1,7 +1,10 @@
 //! The subcommands' work: each takes parsed options and returns the exit code.
 
+mod baseline;
+mod compare;
 mod completions;
 mod init;
+mod merge;
 mod progress;
 mod report;
 mod run;
@@ -22,6 +25,8 @@ use crate::gate::ExitCode;
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Compare(args) => Ok(compare::compare(&args)),
+        Command::Merge(args) => Ok(merge::merge(&args)),
         Command::Validate(args) => Ok(validate::validate(&args)),
         Command::Report(args) => Ok(report::report(&args)),
         Command::Schema(args) => schema::schema(&args),

@@ -29,6 +29,7 @@ pub fn report(args: &ReportArgs) -> ExitCode {
         summary: &read.summary,
         slos: &read.slos,
         verdict: &read.verdict,
+        regression: read.regression.as_ref(),
     };
     let targets: [(&Option<PathBuf>, &dyn Exporter); 3] = [
         (&args.html, &HtmlExporter),

@@ -6,19 +6,23 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::Context as _;
 
 use super::progress::{self, Mode};
-use super::serving;
 use super::signals::Interrupts;
+use super::{baseline, serving};
 use crate::cli::RunArgs;
 use crate::engine::{self, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
 use crate::metrics::summary::Summary;
 use crate::plan::values::Dur;
 use crate::plan::{self, Overrides, ValidPlan};
+use crate::regress;
 use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::{self, Exporter, RunReport, check_writable, github, markdown, terminal};
 use crate::slo::evaluate::evaluate;
+
+/// How far in the past `--start-at` may be (clocks of shards differ a little).
+const START_AT_SLACK_S: i64 = 5;
 
 /// Runs a plan and returns the exit code of the gate.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -31,7 +35,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         junit: args.junit.clone(),
         html: args.html.clone(),
     };
-    let plan = match plan::load(&args.plan, &overrides) {
+    let mut plan = match plan::load(&args.plan, &overrides) {
         Ok(plan) => plan,
         Err(e) => {
             eprint!("{e}");
@@ -41,6 +45,37 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = engine::limits::ensure(plan.load.concurrency()) {
         eprintln!("error: {e}");
         return Ok(ExitCode::Invalid);
+    }
+    if let Some(shard) = args.shard
+        && let Err(e) = crate::shard::apply(&mut plan, shard)
+    {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::Invalid);
+    }
+    if let Some(at) = args.start_at {
+        let late = chrono::Utc::now() - at;
+        if late > chrono::Duration::seconds(START_AT_SLACK_S) {
+            eprintln!(
+                "error: `--start-at {}` is {} s in the past; give a time in the future",
+                at.to_rfc3339(),
+                late.num_seconds()
+            );
+            return Ok(ExitCode::Invalid);
+        }
+    }
+    if let Some(path) = &args.baseline {
+        if plan.regression.is_empty() {
+            eprintln!(
+                "error: `--baseline` needs regression rules: add `regression:` to the plan \
+                 (e.g. `- p95 +10%`)"
+            );
+            return Ok(ExitCode::Invalid);
+        }
+        if let Err(code) =
+            baseline::check_before_load(path, args.baseline_last, &plan, args.judge.force)
+        {
+            return Ok(code);
+        }
     }
     let csv_paths = args.csv.as_deref().map(report::csv::paths);
     for path in [&plan.reports.json, &plan.reports.junit, &plan.reports.html]
@@ -67,7 +102,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let Some(Loaded { mut summary, died }) = runtime.block_on(load(&plan, mode, args.quiet))?
+    let Some(Loaded { mut summary, died }) =
+        runtime.block_on(load(&plan, mode, args.quiet, args.start_at))?
     else {
         return Ok(ExitCode::CouldNotRun);
     };
@@ -82,10 +118,30 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => (Vec::new(), gate::invalid(e.to_string())),
     };
+    let (regression, verdict, judged) = match &args.baseline {
+        Some(path) => {
+            match baseline::judge(
+                path,
+                args.baseline_last,
+                &plan.regression,
+                &summary,
+                args.judge,
+            ) {
+                Ok(section) => {
+                    let verdict =
+                        regress::verdict::apply(verdict, &section.results, args.judge.strict);
+                    (Some(section), verdict, None)
+                }
+                Err(code) => (None, verdict, Some(code)),
+            }
+        }
+        None => (None, verdict, None),
+    };
     let report = RunReport {
         summary: &summary,
         slos: &slos,
         verdict: &verdict,
+        regression: regression.as_ref(),
     };
     if args.quiet {
         println!("{}", verdict_line(&verdict));
@@ -93,7 +149,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         print!("{}", terminal::render(&report));
     }
     ci_output(&report);
-    write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)
+    let code = write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)?;
+    Ok(judged.unwrap_or(code))
 }
 
 /// What the load phase produced.
@@ -108,7 +165,12 @@ struct Loaded {
 /// progress until the plan's end, SIGINT/SIGTERM or the served command's
 /// death, then stops the served command. `None` when the run could not start
 /// (the reason is already printed).
-async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Option<Loaded>> {
+async fn load(
+    plan: &ValidPlan,
+    mode: Mode,
+    quiet: bool,
+    start_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<Option<Loaded>> {
     let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
     let interrupts = Interrupts::listen();
     let mut served = match &plan.serve {
@@ -118,6 +180,26 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
         },
         None => None,
     };
+    if let Some(at) = start_at
+        && let Ok(wait) = (at - chrono::Utc::now()).to_std()
+    {
+        if !quiet {
+            eprintln!(
+                "perfgate: waiting {:.1} s to start at {}",
+                wait.as_secs_f64(),
+                at.to_rfc3339()
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = interrupts.first() => {
+                if let Some(served) = served {
+                    served.stop().await;
+                }
+                return Ok(None);
+            }
+        }
+    }
     let (tx, rx) = tokio::sync::watch::channel(engine::Progress::default());
     let printer = tokio::spawn(progress::show(
         rx,
@@ -127,8 +209,11 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
     ));
     if !quiet {
         eprintln!(
-            "perfgate: running `{}` against {}: {} for {}",
+            "perfgate: running `{}`{} against {}: {} for {}",
             plan.name,
+            plan.shard
+                .map(|s| format!(" shard {s}"))
+                .unwrap_or_default(),
             plan.host,
             plan.load.describe(),
             Dur(plan.load.duration())
@@ -206,7 +291,7 @@ fn write_reports(
 }
 
 /// The one line `--quiet` prints: `PASS`, or `FAIL: reason; reason`.
-fn verdict_line(verdict: &Verdict) -> String {
+pub(super) fn verdict_line(verdict: &Verdict) -> String {
     if verdict.reasons.is_empty() {
         verdict.outcome.label().to_string()
     } else {

@@ -101,6 +101,22 @@ impl Feeder {
         }
     }
 
+    /// Keeps only the rows (0-based positions in the file) that `keep`
+    /// accepts, for a shard's share; the order is redrawn from `seed`.
+    pub fn retain_rows(&mut self, keep: impl Fn(u64) -> bool, seed: u64) {
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i as u64))
+            .map(|(_, row)| row)
+            .collect();
+        if self.order == Order::Shuffle {
+            self.permutation = (0..u32::try_from(self.rows.len()).unwrap_or(u32::MAX)).collect();
+            fastrand::Rng::with_seed(seed).shuffle(&mut self.permutation);
+        }
+    }
+
     /// How many rows it holds.
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -190,6 +190,7 @@ pub(super) fn summary(
             file: plan.file.clone(),
             hash: plan.hash.clone(),
             host: plan.host.clone(),
+            regression: plan.regression.iter().map(|r| r.source.clone()).collect(),
         },
         started_at,
         ended_at,
@@ -198,6 +199,7 @@ pub(super) fn summary(
         overall: totals.overall,
         requests: totals.requests,
         serve: None,
+        shard: plan.shard,
         windows: Vec::new(),
     }
 }

@@ -28,6 +28,9 @@ pub struct Summary {
     /// The system under test perfgate started for the run (`serve:`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve: Option<ServeInfo>,
+    /// The shard of a sharded run (`--shard K/N`); absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
     /// Objectives with `over:`, judged window by window during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<WindowVerdict>,
@@ -96,6 +99,10 @@ pub struct PlanInfo {
     pub hash: String,
     /// The target host the load went to.
     pub host: String,
+    /// The plan's regression rules as written, so `compare` can judge this
+    /// report against a baseline without the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regression: Vec<String>,
 }
 
 /// The load as it was executed.

@@ -39,6 +39,10 @@ pub struct Plan {
     #[serde(default)]
     #[schemars(with = "Vec<SloEntry>")]
     pub slo: Vec<Spanned<SloEntry>>,
+    /// Regression rules, judged against a baseline report (`--baseline`, `perfgate compare`).
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::regress::rule::Rule>")]
+    pub regression: Vec<Spanned<crate::regress::rule::Rule>>,
     /// Where to write reports; command-line flags override these.
     #[serde(default)]
     pub reports: Reports,

@@ -32,6 +32,10 @@ pub struct ValidPlan {
     pub requests: Vec<RequestDef>,
     /// The objectives, in plan order.
     pub objectives: Vec<Objective>,
+    /// The shard of a sharded run (`--shard K/N`); the load is already this shard's share.
+    pub shard: Option<crate::shard::Shard>,
+    /// The regression rules, in plan order.
+    pub regression: Vec<crate::regress::rule::Rule>,
     /// Where reports go (plan settings with command-line overrides applied).
     pub reports: ReportPaths,
     /// Values no output may show.

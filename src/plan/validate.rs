@@ -24,6 +24,7 @@ use super::valid::{
 use super::values::{Dur, Rate, Scalar};
 use crate::bounded;
 use crate::checks::Checks;
+use crate::regress::rule::Rule;
 use crate::slo::evaluate::{ALL, Objective, WindowRule};
 use crate::slo::expr::{Metric, is_request_name};
 
@@ -106,6 +107,7 @@ pub fn validate(
         }
     }
     let objectives = v.objectives(&plan, &requests);
+    let regression = v.regression(&plan, &requests);
     if !v.problems.is_empty() {
         v.problems.sort_by_key(|d| (d.line, d.column));
         return Err(PlanError {
@@ -122,6 +124,8 @@ pub fn validate(
         load,
         requests,
         objectives,
+        regression,
+        shard: None,
         reports: ReportPaths {
             json: overrides.json.clone().or(plan.reports.json),
             junit: overrides.junit.clone().or(plan.reports.junit),
@@ -672,6 +676,31 @@ impl Validator<'_> {
 }
 
 impl Validator<'_> {
+    /// The regression rules, each scope checked against the plan's requests.
+    fn regression(&mut self, plan: &Plan, requests: &[RequestDef]) -> Vec<Rule> {
+        let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+        for entry in &plan.regression {
+            let rule = &entry.value;
+            if let Some(scope) = &rule.scope
+                && !names.contains(&scope.as_str())
+            {
+                let help = match nearest(scope, names.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => format!("requests in this plan: {}", names.join(", ")),
+                };
+                let d = self.at(
+                    entry.referenced,
+                    format!(
+                        "regression rule `{}` names request `{scope}`, which is not in the plan",
+                        rule.source
+                    ),
+                );
+                self.problem(d.with_help(help));
+            }
+        }
+        plan.regression.iter().map(|e| e.value.clone()).collect()
+    }
+
     /// The window rule of an objective with `over:`, checked.
     fn window_rule(&mut self, entry: &Spanned<SloEntry>) -> Option<WindowRule> {
         let e = &entry.value;

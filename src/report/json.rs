@@ -14,6 +14,7 @@ use crate::bounded::{self, BoundedReadError};
 use crate::gate::Verdict;
 use crate::metrics::histogram;
 use crate::metrics::summary::Summary;
+use crate::regress::report::RegressionSection;
 use crate::slo::result::SloResult;
 
 /// A JSON report as read back from a file.
@@ -27,6 +28,9 @@ pub struct JsonReport {
     pub slos: Vec<SloResult>,
     /// The gate's decision.
     pub verdict: Verdict,
+    /// The comparison with a baseline, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionSection>,
 }
 
 /// The same shape as [`JsonReport`], borrowed, so rendering copies nothing.
@@ -36,6 +40,8 @@ struct JsonReportRef<'a> {
     summary: &'a Summary,
     slos: &'a [SloResult],
     verdict: &'a Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regression: Option<&'a RegressionSection>,
 }
 
 /// Renders the JSON report, pretty-printed.
@@ -48,6 +54,7 @@ impl Exporter for JsonExporter {
             summary: report.summary,
             slos: report.slos,
             verdict: report.verdict,
+            regression: report.regression,
         };
         // serde_json would write NaN and infinities as `null`, silently turning a
         // broken measurement into a missing one: refuse instead.
@@ -429,6 +436,7 @@ mod tests {
             summary,
             slos: &slos,
             verdict: &verdict,
+            regression: None,
         })
     }
 

@@ -53,6 +53,14 @@ impl Exporter for JunitExporter {
             case.set_timestamp(started);
             suite.add_test_case(case);
         }
+        for mut case in report
+            .regression
+            .map(crate::regress::report::junit_cases)
+            .unwrap_or_default()
+        {
+            case.set_timestamp(started);
+            suite.add_test_case(case);
+        }
         if matches!(
             report.verdict.outcome,
             Outcome::Invalid | Outcome::Interrupted
@@ -233,6 +241,7 @@ mod tests {
                 summary: &s,
                 slos: &slos,
                 verdict: &verdict,
+                regression: None,
             })
             .unwrap();
         String::from_utf8(bytes).unwrap()

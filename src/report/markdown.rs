@@ -71,6 +71,10 @@ pub fn render(report: &RunReport<'_>) -> String {
         }
         out.push('\n');
     }
+    if let Some(section) = report.regression {
+        out.push_str(&crate::regress::format::markdown(section));
+        out.push('\n');
+    }
     out.push_str("| request | requests | failures | avg ms | p50 ms | p95 ms | p99 ms | req/s |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for stats in s.requests.iter().chain(std::iter::once(&s.overall)) {

@@ -19,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::gate::Verdict;
 use crate::metrics::summary::Summary;
+use crate::regress::report::RegressionSection;
 use crate::slo::result::SloResult;
 
 /// Everything a report shows about one run.
@@ -30,6 +31,8 @@ pub struct RunReport<'a> {
     pub slos: &'a [SloResult],
     /// The gate's decision.
     pub verdict: &'a Verdict,
+    /// The comparison with a baseline, when there was one.
+    pub regression: Option<&'a RegressionSection>,
 }
 
 /// One report format.

@@ -27,6 +27,9 @@ pub fn render(report: &RunReport<'_>) -> String {
     table(&mut out, report);
     errors(&mut out, report);
     slos(&mut out, report);
+    if let Some(section) = report.regression {
+        out.push_str(&crate::regress::format::terminal(section));
+    }
     verdict(&mut out, report);
     out
 }
@@ -322,6 +325,7 @@ mod tests {
             summary,
             slos,
             verdict: v,
+            regression: None,
         })
     }
 

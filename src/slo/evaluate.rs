@@ -457,6 +457,7 @@ pub(crate) mod fixtures {
                 version: "0.1.0".to_string(),
             },
             plan: PlanInfo {
+                regression: Vec::new(),
                 name: "predict-api".to_string(),
                 file: "plans/predict.yaml".to_string(),
                 hash: "ab".repeat(32),
@@ -487,6 +488,7 @@ pub(crate) mod fixtures {
             },
             overall,
             requests,
+            shard: None,
             serve: None,
             windows: Vec::new(),
         }

@@ -213,7 +213,7 @@ fn split_op(input: &str) -> Option<(&str, Op, &str)> {
 }
 
 /// Splits `predict.p99.9` into (`predict`, `p99.9`); a bare metric has no scope.
-fn split_scope(lhs: &str) -> (Option<&str>, &str) {
+pub(crate) fn split_scope(lhs: &str) -> (Option<&str>, &str) {
     match lhs.split_once('.') {
         // `p99.9` alone is a metric, not scope `p99` + metric `9`.
         Some((head, tail)) if parse_metric(lhs).is_err() || tail.is_empty() => (Some(head), tail),
@@ -222,7 +222,7 @@ fn split_scope(lhs: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn parse_metric(text: &str) -> Result<Metric, String> {
+pub(crate) fn parse_metric(text: &str) -> Result<Metric, String> {
     let metric = match text {
         "mean" | "avg" => Metric::Mean,
         "min" => Metric::Min,

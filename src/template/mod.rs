@@ -102,6 +102,23 @@ impl Templating {
         }
     }
 
+    /// Gives the run a new seed and keeps only the feeder rows `keep`
+    /// accepts (a shard's share of the rows).
+    ///
+    /// # Errors
+    ///
+    /// The name of a feeder left without rows.
+    pub fn narrow(&mut self, seed: u64, keep: impl Fn(u64) -> bool) -> Result<(), String> {
+        self.seed = seed;
+        for feeder in &mut self.feeders.all {
+            feeder.retain_rows(&keep, seed);
+            if feeder.is_empty() {
+                return Err(feeder.name.clone());
+            }
+        }
+        Ok(())
+    }
+
     /// Compiles `source` under `name`.
     ///
     /// # Errors

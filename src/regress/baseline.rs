@@ -1,0 +1,64 @@
+//! Reading the baseline: one JSON report, or the most recent reports of a
+//! folder (a rolling window for nightly jobs).
+
+use std::path::{Path, PathBuf};
+
+use crate::report::ReportError;
+use crate::report::json::{self, JsonReport};
+
+/// Why a baseline could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// A report could not be read.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The folder could not be listed.
+    #[error("cannot list the baseline folder `{}`: {source}", path.display())]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The folder holds no JSON report.
+    #[error("the baseline folder `{}` holds no `.json` report", path.display())]
+    Empty {
+        /// The folder.
+        path: PathBuf,
+    },
+}
+
+/// The baseline reports at `path`: the file itself, or the `last` most recent
+/// complete reports (by start time) among the `.json` files of a folder.
+/// Partial or invalid reports in a folder are skipped.
+pub fn read(path: &Path, last: usize) -> Result<Vec<(PathBuf, JsonReport)>, BaselineError> {
+    if !path.is_dir() {
+        return Ok(vec![(path.to_path_buf(), json::read(path)?)]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|source| BaselineError::List {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .collect();
+    files.sort();
+    let mut reports = Vec::with_capacity(files.len());
+    for file in files {
+        let report = json::read(&file)?;
+        if !report.summary.partial && report.verdict.outcome != crate::gate::Outcome::Invalid {
+            reports.push((file, report));
+        }
+    }
+    if reports.is_empty() {
+        return Err(BaselineError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    reports.sort_by_key(|(_, r)| std::cmp::Reverse(r.summary.started_at));
+    reports.truncate(last.max(1));
+    Ok(reports)
+}

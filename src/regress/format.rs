@@ -1,0 +1,169 @@
+//! How regression results read: one-sentence messages, the terminal table and
+//! the Markdown table.
+
+use std::fmt::Write as _;
+
+use super::evaluate::{Figure, RegressionOutcome, RegressionResult};
+use super::report::RegressionSection;
+use super::rule::{Allowance, Rule};
+
+/// A figure in its unit: `20.31 ms`, `0.50%`, `98.2/s`.
+pub fn value(unit: &str, v: f64) -> String {
+    match unit {
+        "ms" => format!("{v:.2} ms"),
+        "ratio" => format!("{:.2}%", v * 100.0),
+        _ => format!("{v:.1}/s"),
+    }
+}
+
+/// A figure with its interval: `20.31 ms [20.12, 20.48]`, or `(no CI)`.
+pub fn figure(unit: &str, f: &Figure) -> String {
+    match (f.low, f.high) {
+        (Some(lo), Some(hi)) => format!(
+            "{} [{}, {}]",
+            value(unit, f.value),
+            bare(unit, lo),
+            bare(unit, hi)
+        ),
+        _ => format!("{} (no CI)", value(unit, f.value)),
+    }
+}
+
+fn bare(unit: &str, v: f64) -> String {
+    match unit {
+        "ms" => format!("{v:.2}"),
+        "ratio" => format!("{:.2}%", v * 100.0),
+        _ => format!("{v:.1}"),
+    }
+}
+
+/// The change as the rule states it: `+12.3%` or `+0.40pp`.
+pub fn change(result: &RegressionResult) -> String {
+    if result.rule.ends_with("pp") {
+        format!("{:+.2}pp", result.change * 100.0)
+    } else {
+        format!("{:+.1}%", result.change * 100.0)
+    }
+}
+
+/// The one-sentence message of a judged rule.
+pub fn message(result: &RegressionResult, rule: &Rule, why: &str) -> String {
+    let allowed = match rule.allowance {
+        Allowance::Relative(f) => format!("{:.1}%", f * 100.0),
+        Allowance::Points(p) => format!("{:.2}pp", p * 100.0),
+    };
+    format!(
+        "{} {}: {} ({}): base {}, new {} ({} samples), change {}, allowed {} at {:.0}% confidence: {}",
+        result.rule,
+        result.outcome.label(),
+        result.metric,
+        result.scope,
+        figure(&result.unit, &result.base),
+        figure(&result.unit, &result.new),
+        result.new.samples,
+        change(result),
+        allowed,
+        result.confidence * 100.0,
+        why
+    )
+}
+
+/// The terminal table: rule, scope, base, new, change, verdict.
+pub fn table(results: &[RegressionResult]) -> String {
+    let rows: Vec<[String; 6]> = results
+        .iter()
+        .map(|r| {
+            [
+                r.rule.clone(),
+                r.scope.clone(),
+                figure(&r.unit, &r.base),
+                figure(&r.unit, &r.new),
+                change(r),
+                r.outcome.label().to_string(),
+            ]
+        })
+        .collect();
+    let head = ["rule", "scope", "base", "new", "change", "verdict"];
+    let mut widths = head.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let text: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", text.join("  ").trim_end());
+    };
+    line(&head.map(str::to_string));
+    for row in &rows {
+        line(row);
+    }
+    out
+}
+
+/// The terminal section: baselines, mismatches let through, the table.
+pub fn terminal(section: &RegressionSection) -> String {
+    let mut out = format!(
+        "\nregression against {} ({:.0}% confidence{}):\n",
+        section.baselines.join(", "),
+        section.confidence * 100.0,
+        if section.strict { ", strict" } else { "" }
+    );
+    for m in &section.mismatches {
+        let _ = writeln!(out, "  forced past a mismatch: {m}");
+    }
+    out.push_str(&table(&section.results));
+    out
+}
+
+/// The Markdown section: a table and the reason of every rule that did not pass.
+pub fn markdown(section: &RegressionSection) -> String {
+    let (results, strict) = (&section.results, section.strict);
+    let mut out = format!(
+        "### Regression rules\n\nAgainst {} at {:.0}% confidence.\n\n",
+        section
+            .baselines
+            .iter()
+            .map(|b| format!("`{b}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        section.confidence * 100.0
+    );
+    for m in &section.mismatches {
+        let _ = writeln!(out, "- forced past a mismatch: {m}");
+    }
+    if !section.mismatches.is_empty() {
+        out.push('\n');
+    }
+    out.push_str("| rule | scope | base | new | change | verdict |\n|---|---|---|---|---|---|\n");
+    for r in results {
+        let mark = match r.outcome {
+            RegressionOutcome::Pass => "✅ pass",
+            RegressionOutcome::Fail => "❌ fail",
+            RegressionOutcome::Inconclusive if strict => "❌ inconclusive (strict)",
+            RegressionOutcome::Inconclusive => "⚠️ inconclusive",
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            r.rule,
+            r.scope,
+            figure(&r.unit, &r.base),
+            figure(&r.unit, &r.new),
+            change(r),
+            mark
+        );
+    }
+    for r in results
+        .iter()
+        .filter(|r| r.outcome != RegressionOutcome::Pass)
+    {
+        let _ = writeln!(out, "\n- {}", r.message);
+    }
+    out
+}
