@@ -8,8 +8,9 @@ use anyhow::Context as _;
 use super::progress::{self, Mode};
 use super::serving;
 use super::signals::Interrupts;
+use super::transport::{self, Choice};
 use crate::cli::RunArgs;
-use crate::engine::{self, ReqwestTransport};
+use crate::engine::{self, HyperTransport, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
 use crate::metrics::summary::Summary;
 use crate::plan::values::Dur;
@@ -42,6 +43,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: {e}");
         return Ok(ExitCode::Invalid);
     }
+    let wanted = std::env::var(transport::OVERRIDE).ok();
+    let choice = match transport::choose(&plan, wanted.as_deref()) {
+        Ok(choice) => choice,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::Invalid);
+        }
+    };
     let csv_paths = args.csv.as_deref().map(report::csv::paths);
     for path in [&plan.reports.json, &plan.reports.junit, &plan.reports.html]
         .into_iter()
@@ -67,7 +76,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let Some(Loaded { mut summary, died }) = runtime.block_on(load(&plan, mode, args.quiet))?
+    let Some(Loaded { mut summary, died }) =
+        runtime.block_on(load(&plan, choice, mode, args.quiet))?
     else {
         return Ok(ExitCode::CouldNotRun);
     };
@@ -104,12 +114,25 @@ struct Loaded {
     died: Option<String>,
 }
 
-/// Starts the served command if the plan has one, puts the load on with live
+/// Starts the served command if the plan has one, puts the load on (through
+/// the `choice` of transport) with live
 /// progress until the plan's end, SIGINT/SIGTERM or the served command's
 /// death, then stops the served command. `None` when the run could not start
 /// (the reason is already printed).
-async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Option<Loaded>> {
-    let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
+async fn load(
+    plan: &ValidPlan,
+    choice: Choice,
+    mode: Mode,
+    quiet: bool,
+) -> anyhow::Result<Option<Loaded>> {
+    let transport = match choice {
+        Choice::Hyper => Transports::Hyper(
+            HyperTransport::new(plan).context("cannot set up the HTTP transport")?,
+        ),
+        Choice::Reqwest => Transports::Reqwest(
+            ReqwestTransport::new(plan).context("cannot set up the HTTP client")?,
+        ),
+    };
     let interrupts = Interrupts::listen();
     let mut served = match &plan.serve {
         Some(def) => match serving::start(def, &plan.secrets, interrupts.first()).await {
@@ -153,7 +176,10 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
             }
         }
     };
-    let mut summary = engine::run(plan, transport, stop, Some(tx)).await;
+    let mut summary = match transport {
+        Transports::Hyper(t) => engine::run(plan, t, stop, Some(tx)).await,
+        Transports::Reqwest(t) => engine::run(plan, t, stop, Some(tx)).await,
+    };
     // The printer ends when the engine drops the progress sender.
     let _ = printer.await;
     if let (Some(def), Some(served)) = (&plan.serve, served) {
@@ -161,6 +187,12 @@ async fn load(plan: &ValidPlan, mode: Mode, quiet: bool) -> anyhow::Result<Optio
         summary.serve = Some(serving::info(def, &outcome, died.as_deref()));
     }
     Ok(Some(Loaded { summary, died }))
+}
+
+/// The transport built for a run.
+enum Transports {
+    Hyper(HyperTransport),
+    Reqwest(ReqwestTransport),
 }
 
 /// Writes every configured report. A report that cannot be written after the

@@ -6,8 +6,9 @@ use std::future::Future;
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::RequestDef;
 
-/// Sends requests. One value is cloned into every user, so cloning must be cheap
-/// (share the connection pool).
+/// Sends requests. One value is cloned into every closed-model user, so cloning
+/// must be cheap (share the connection pool, or give each clone its own
+/// connection); the open model sends every request through one value.
 pub trait Transport: Clone + Send + Sync + 'static {
     /// Sends `req` and reads the whole response body before completing.
     fn send(&self, req: &RequestDef) -> impl Future<Output = Result<Reply, TransportError>> + Send;

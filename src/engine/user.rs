@@ -16,7 +16,7 @@ use crate::plan::valid::{ClosedLoad, RequestDef};
 
 /// What every user of a run shares.
 pub struct Crew<T> {
-    /// Sends the requests.
+    /// Sends the requests; each user sends through its own clone.
     pub transport: T,
     /// The plan's requests, in plan order.
     pub requests: Vec<RequestDef>,
@@ -95,6 +95,8 @@ pub async fn run<T: Transport>(
         return;
     };
     let _active = crew.activity.enter();
+    // The user's own clone: a transport may keep a connection per clone.
+    let transport = crew.transport.clone();
     let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
     let worker = usize::try_from(index).unwrap_or(usize::MAX);
     let end = crew.start + until.min(crew.load.duration);
@@ -109,7 +111,7 @@ pub async fn run<T: Transport>(
         };
         crew.recorder.start(worker, which);
         let sent = std::time::Instant::now();
-        let result = crew.transport.send(request).await;
+        let result = transport.send(request).await;
         let latency = sent.elapsed();
         let warmup = crew.start.elapsed() < crew.load.warmup;
         let completion = completion(request, result, (latency, None), warmup);
