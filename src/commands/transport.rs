@@ -48,3 +48,37 @@ pub fn choose(plan: &ValidPlan, wanted: Option<&str>) -> Result<Choice, ChoiceEr
         other => Err(ChoiceError::Unknown(other.to_owned())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Overrides;
+
+    fn plan(host: &str, load: &str) -> ValidPlan {
+        let dir = std::env::temp_dir().join(format!("perfgate-choice-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.yaml", load.len() + host.len()));
+        let text =
+            format!("name: t\nhost: {host}\nload: {load}\nrequests:\n  - name: a\n    path: /\n");
+        std::fs::write(&path, text).unwrap();
+        crate::plan::load(&path, &Overrides::default()).unwrap()
+    }
+
+    #[test]
+    fn hyper_for_closed_plain_http_reqwest_otherwise() {
+        let closed = plan("http://127.0.0.1:1", "{users: 1, duration: 1s}");
+        let tls = plan("https://127.0.0.1:1", "{users: 1, duration: 2s}");
+        let open = plan("http://127.0.0.1:1", "{rate: 10/s, duration: 1s}");
+        assert_eq!(choose(&closed, None), Ok(Choice::Hyper));
+        assert_eq!(choose(&closed, Some("")), Ok(Choice::Hyper));
+        assert_eq!(choose(&tls, None), Ok(Choice::Reqwest));
+        assert_eq!(choose(&open, None), Ok(Choice::Reqwest));
+        assert_eq!(choose(&closed, Some("reqwest")), Ok(Choice::Reqwest));
+        assert_eq!(choose(&closed, Some("hyper")), Ok(Choice::Hyper));
+        assert_eq!(choose(&open, Some("hyper")), Err(ChoiceError::Unsupported));
+        assert_eq!(
+            choose(&closed, Some("curl")),
+            Err(ChoiceError::Unknown("curl".to_owned()))
+        );
+    }
+}
