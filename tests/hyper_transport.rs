@@ -211,3 +211,27 @@ fn only_plain_http_is_taken() {
     );
     assert!(HyperTransport::supports(&http));
 }
+
+#[test]
+fn a_request_unlike_the_prepared_ones_is_built_for_its_send() {
+    let target = FaultTarget::start(Fault::Healthy);
+    let p = plan(
+        &target.url,
+        1,
+        Duration::from_secs(1),
+        vec![request(&target.url, BOUND)],
+    );
+    let transport = HyperTransport::new(&p).expect("transport");
+    let mut changed = p.requests[0].clone();
+    changed.headers = vec![("x-bad".to_owned(), "line\nbreak".to_owned())];
+    let (same, other) = block_on(async {
+        (
+            transport.send(&p.requests[0]).await,
+            transport.send(&changed).await,
+        )
+    });
+    assert_eq!(same.map(|r| r.status), Ok(200));
+    let err = other.expect_err("the changed header is checked, not the prepared one used");
+    assert!(err.message.contains("x-bad"), "{}", err.message);
+    assert_eq!(target.received(), 1);
+}

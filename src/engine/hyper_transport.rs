@@ -68,8 +68,8 @@ struct Shared {
 /// A request definition turned into hyper's types, once.
 #[derive(Debug)]
 struct Prepared {
-    name: String,
-    url: String,
+    /// The definition it was built from.
+    def: RequestDef,
     method: Method,
     /// Where to connect: host and port.
     authority: (String, u16),
@@ -137,11 +137,7 @@ impl HyperTransport {
     /// The prepared form of `req`: the one built at start, or (for a request
     /// that was not in the plan) built now.
     fn prepared(&self, req: &RequestDef) -> Result<PreparedRef<'_>, TransportError> {
-        let found = self
-            .shared
-            .prepared
-            .iter()
-            .find(|p| p.name == req.name && p.url == req.url && p.method == method(req.method));
+        let found = self.shared.prepared.iter().find(|p| p.is_for(req));
         match found {
             Some(p) => Ok(PreparedRef::Shared(p)),
             None => prepare(req)
@@ -223,6 +219,28 @@ impl Transport for HyperTransport {
                 ),
             }),
         }
+    }
+}
+
+impl Prepared {
+    /// Whether this was built from a definition that sends what `req` sends
+    /// (a request whose parts were rendered for one send is not).
+    fn is_for(&self, req: &RequestDef) -> bool {
+        let d = &self.def;
+        let same_body = match (&d.body, &req.body) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.content_type == b.content_type
+                    && (Arc::ptr_eq(&a.bytes, &b.bytes) || a.bytes == b.bytes)
+            }
+            _ => false,
+        };
+        d.name == req.name
+            && d.method == req.method
+            && d.url == req.url
+            && d.query == req.query
+            && d.headers == req.headers
+            && same_body
     }
 }
 
@@ -328,12 +346,16 @@ fn prepare(req: &RequestDef) -> Result<Prepared, UnsupportedError> {
         None => url.host_str().unwrap_or(&host).to_owned(),
     };
     let mut headers = HeaderMap::with_capacity(req.headers.len() + 4);
-    let value = |v: &str| HeaderValue::from_str(v).map_err(|e| invalid(format!("{v:?}: {e}")));
-    headers.insert(HOST, value(&host_header)?);
+    // Values are not quoted in errors: a header may carry a credential.
+    let value = |name: &HeaderName, v: &str| {
+        HeaderValue::from_str(v).map_err(|e| invalid(format!("header `{name}`: {e}")))
+    };
+    headers.insert(HOST, value(&HOST, &host_header)?);
     for (name, v) in &req.headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|e| invalid(format!("header {name:?}: {e}")))?;
-        headers.append(name, value(v)?);
+        let v = value(&name, v)?;
+        headers.append(name, v);
     }
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
@@ -351,8 +373,7 @@ fn prepare(req: &RequestDef) -> Result<Prepared, UnsupportedError> {
         None => Bytes::new(),
     };
     Ok(Prepared {
-        name: req.name.clone(),
-        url: req.url.clone(),
+        def: req.clone(),
         method: method(req.method),
         authority: (host, port),
         uri,
