@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compares what the load generator costs, side by side in one run: perfgate,
-# wrk and (when installed) oha, closed loop, 50 connections, no think time,
+# Compares what the load generator costs, side by side in one run: perfgate
+# (with each of its HTTP/1.1 transports: the lean hyper one, its default for
+# plain http://, and reqwest), wrk and (when installed) oha, closed loop, 50 connections, no think time,
 # POST with a JSON body, against nginx on 127.0.0.1 (`return 200` with a small
 # JSON body, config in benches/nginx.conf). Each tool runs under
 # /usr/bin/time; the table gives, per tool, the medians over the rounds of:
@@ -106,7 +107,7 @@ timed() { # tool command... -> runs it under /usr/bin/time, output in $work/out
 record() { # tool requests -> appends one result line
     read -r user sys rss <"$work/time"
     echo "$1 $2 $user $sys $rss" >>"$work/results"
-    printf '  %-9s %10s requests  cpu %6.2f s  rss %7.1f MB\n' "$1" "$2" \
+    printf '  %-16s %10s requests  cpu %6.2f s  rss %7.1f MB\n' "$1" "$2" \
         "$(python3 -c "print($user + $sys)")" \
         "$(python3 -c "print($rss / 1024)")"
 }
@@ -114,10 +115,13 @@ record() { # tool requests -> appends one result line
 echo "closed loop, $users connections, no think time, POST JSON, ${seconds}s, $rounds round(s), nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||'), $(nproc) CPUs"
 for round in $(seq "$rounds"); do
     echo "round $round:"
-    timed perfgate "$bin" run "$work/plan.yaml" --quiet --json "$work/report.json"
-    record perfgate "$(python3 -c "
+    for transport in hyper reqwest; do
+        PERFGATE_TRANSPORT=$transport timed "perfgate-$transport" \
+            "$bin" run "$work/plan.yaml" --quiet --json "$work/report.json"
+        record "perfgate-$transport" "$(python3 -c "
 import json; l = json.load(open('$work/report.json'))['load']
 print(l['requests_started'] - l['cancelled'])")"
+    done
     timed wrk wrk -t2 -c"$users" -d"${seconds}s" -s "$work/post.lua" "$url"
     record wrk "$(awk '/requests in/ { print $1 }' "$work/out")"
     if [ "$have_oha" = 1 ]; then

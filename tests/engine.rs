@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use perfgate::engine::{self, Progress, ReqwestTransport};
+use perfgate::engine::{self, HyperTransport, Progress, ReqwestTransport};
 use perfgate::metrics::summary::{RequestStats, Summary};
 use perfgate::plan::valid::{ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
 use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
@@ -189,13 +189,21 @@ async fn run_with(
     interrupt: impl Future<Output = ()> + Send,
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
-    let transport = ReqwestTransport::new(plan).expect("client");
-    tokio::time::timeout(
-        RUN_TIMEOUT,
-        engine::run(plan, transport, interrupt, progress),
-    )
-    .await
-    .expect("the run ends by itself")
+    // The transport `perfgate run` would pick; PERFGATE_TRANSPORT=reqwest for the other.
+    let reqwest = std::env::var("PERFGATE_TRANSPORT").as_deref() == Ok("reqwest")
+        || matches!(plan.load, Workload::Open(_));
+    let run = async {
+        if reqwest {
+            let transport = ReqwestTransport::new(plan).expect("client");
+            engine::run(plan, transport, interrupt, progress).await
+        } else {
+            let transport = HyperTransport::new(plan).expect("transport");
+            engine::run(plan, transport, interrupt, progress).await
+        }
+    };
+    tokio::time::timeout(RUN_TIMEOUT, run)
+        .await
+        .expect("the run ends by itself")
 }
 
 async fn run(plan: &ValidPlan) -> Summary {

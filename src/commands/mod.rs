@@ -11,6 +11,7 @@ mod run;
 mod schema;
 mod serving;
 mod signals;
+mod transport;
 mod validate;
 
 use crate::cli::{Cli, Command};

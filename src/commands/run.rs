@@ -7,9 +7,10 @@ use anyhow::Context as _;
 
 use super::progress::{self, Mode};
 use super::signals::Interrupts;
+use super::transport::{self, Choice};
 use super::{baseline, serving};
 use crate::cli::RunArgs;
-use crate::engine::{self, ReqwestTransport};
+use crate::engine::{self, HyperTransport, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
 use crate::metrics::summary::Summary;
 use crate::plan::values::Dur;
@@ -77,6 +78,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(code);
         }
     }
+    let wanted = std::env::var(transport::OVERRIDE).ok();
+    let choice = match transport::choose(&plan, wanted.as_deref()) {
+        Ok(choice) => choice,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::Invalid);
+        }
+    };
     let csv_paths = args.csv.as_deref().map(report::csv::paths);
     for path in [&plan.reports.json, &plan.reports.junit, &plan.reports.html]
         .into_iter()
@@ -103,7 +112,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let Some(Loaded { mut summary, died }) =
-        runtime.block_on(load(&plan, mode, args.quiet, args.start_at))?
+        runtime.block_on(load(&plan, choice, mode, args.quiet, args.start_at))?
     else {
         return Ok(ExitCode::CouldNotRun);
     };
@@ -161,17 +170,26 @@ struct Loaded {
     died: Option<String>,
 }
 
-/// Starts the served command if the plan has one, puts the load on with live
+/// Starts the served command if the plan has one, puts the load on (through
+/// the `choice` of transport) with live
 /// progress until the plan's end, SIGINT/SIGTERM or the served command's
 /// death, then stops the served command. `None` when the run could not start
 /// (the reason is already printed).
 async fn load(
     plan: &ValidPlan,
+    choice: Choice,
     mode: Mode,
     quiet: bool,
     start_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<Option<Loaded>> {
-    let transport = ReqwestTransport::new(plan).context("cannot set up the HTTP client")?;
+    let transport = match choice {
+        Choice::Hyper => Transports::Hyper(
+            HyperTransport::new(plan).context("cannot set up the HTTP transport")?,
+        ),
+        Choice::Reqwest => Transports::Reqwest(
+            ReqwestTransport::new(plan).context("cannot set up the HTTP client")?,
+        ),
+    };
     let interrupts = Interrupts::listen();
     let mut served = match &plan.serve {
         Some(def) => match serving::start(def, &plan.secrets, interrupts.first()).await {
@@ -238,7 +256,10 @@ async fn load(
             }
         }
     };
-    let mut summary = engine::run(plan, transport, stop, Some(tx)).await;
+    let mut summary = match transport {
+        Transports::Hyper(t) => engine::run(plan, t, stop, Some(tx)).await,
+        Transports::Reqwest(t) => engine::run(plan, t, stop, Some(tx)).await,
+    };
     // The printer ends when the engine drops the progress sender.
     let _ = printer.await;
     if let (Some(def), Some(served)) = (&plan.serve, served) {
@@ -246,6 +267,12 @@ async fn load(
         summary.serve = Some(serving::info(def, &outcome, died.as_deref()));
     }
     Ok(Some(Loaded { summary, died }))
+}
+
+/// The transport built for a run.
+enum Transports {
+    Hyper(HyperTransport),
+    Reqwest(ReqwestTransport),
 }
 
 /// Writes every configured report. A report that cannot be written after the

@@ -1,13 +1,14 @@
 //! The engine: puts the plan's load on the target and records what happened.
 //!
-//! [`run`] drives closed-model users started on a [`Schedule`];
-//! each sends through a [`Transport`] ([`ReqwestTransport`] for real HTTP) and
-//! records into a [`crate::metrics::recorder::Recorder`]; a ticker closes each
-//! second of the time series and publishes [`Progress`].
+//! [`run`] drives closed-model users started on a [`Schedule`]; each sends
+//! through a [`Transport`] ([`HyperTransport`] or [`ReqwestTransport`] for real
+//! HTTP) and records into a [`crate::metrics::recorder::Recorder`]; a ticker
+//! closes each second of the time series and publishes [`Progress`].
 
 pub mod arrivals;
 mod choices;
 mod cpu;
+pub mod hyper_transport;
 pub mod limits;
 mod open;
 mod outcome;
@@ -22,6 +23,7 @@ pub mod transport;
 mod user;
 pub mod windows;
 
+pub use hyper_transport::{HyperTransport, UnsupportedError};
 pub use progress::Progress;
 pub use reqwest_transport::{ClientError, ReqwestTransport};
 pub use run::run;

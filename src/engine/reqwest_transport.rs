@@ -9,17 +9,13 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::redirect::Policy;
 
 use super::protocol;
-use super::transport::{Reply, Transport, TransportError};
-use crate::checks::MAX_CHECKED_BODY;
+use super::transport::{Collector, Reply, Transport, TransportError};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{RequestDef, ValidPlan};
 use crate::plan::values::Method;
 
 /// Longest time spent connecting, whatever the request timeouts.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How much of an unaccepted response's body is kept for its error message.
-const BODY_START_BYTES: usize = 256;
 
 /// Sends requests with one shared reqwest connection pool.
 ///
@@ -89,49 +85,16 @@ impl Transport for ReqwestTransport {
         async move {
             let mut response = builder.send().await.map_err(classify)?;
             let status = response.status().as_u16();
-            let keep = !req.expect.accepts(status);
-            let checks = req.checks.as_deref().filter(|_| !keep);
-            let headers = checks.map_or_else(Vec::new, |c| {
-                c.header_names()
-                    .filter_map(|name| {
-                        let value = response.headers().get(name)?;
-                        Some((
-                            name.to_owned(),
-                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                        ))
-                    })
-                    .collect()
+            let headers = response.headers();
+            let mut reply = Collector::new(req, status, |name| {
+                let value = headers.get(name)?;
+                Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
             });
-            let mut body = checks.filter(|c| c.needs_body()).map(|_| Vec::new());
-            let mut body_start = Vec::new();
-            let mut size = 0u64;
-            // Read the whole body, chunk by chunk, keeping at most a short
-            // prefix, or the whole of it for checks.
+            // Read the whole body, chunk by chunk.
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
-                size += chunk.len() as u64;
-                if keep && body_start.len() < BODY_START_BYTES {
-                    // n <= chunk.len(), so the slice is in range.
-                    let n = chunk.len().min(BODY_START_BYTES - body_start.len());
-                    body_start.extend_from_slice(&chunk[..n]);
-                }
-                if let Some(kept) = &mut body {
-                    if kept.len() + chunk.len() <= MAX_CHECKED_BODY {
-                        kept.extend_from_slice(&chunk);
-                    } else {
-                        body = None;
-                    }
-                }
+                reply.push(&chunk);
             }
-            if size > MAX_CHECKED_BODY as u64 {
-                body = None;
-            }
-            Ok(Reply {
-                status,
-                body_start,
-                size,
-                body,
-                headers,
-            })
+            Ok(reply.finish())
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use std::future::Future;
 
+use crate::checks::MAX_CHECKED_BODY;
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::RequestDef;
 
-/// Sends requests. One value is cloned into every user, so cloning must be cheap
-/// (share the connection pool).
+/// Sends requests. One value is cloned into every closed-model user, so cloning
+/// must be cheap (share the connection pool, or give each clone its own
+/// connection); the open model sends every request through one value.
 pub trait Transport: Clone + Send + Sync + 'static {
     /// Sends `req` and reads the whole response body before completing,
     /// keeping what [`Reply`] says (and what `req.checks` need) only.
@@ -25,7 +27,7 @@ pub struct Reply {
     /// The body's size in bytes.
     pub size: u64,
     /// The whole body, kept only when the request's checks read it and it is
-    /// at most [`MAX_CHECKED_BODY`](crate::checks::MAX_CHECKED_BODY) bytes.
+    /// at most [`MAX_CHECKED_BODY`] bytes.
     pub body: Option<Vec<u8>>,
     /// The headers the request's checks read, names lower-case.
     pub headers: Vec<(String, String)>,
@@ -41,4 +43,71 @@ pub struct TransportError {
     pub kind: ErrorKind,
     /// A readable description, without the URL.
     pub message: String,
+}
+
+/// How much of an unaccepted response's body is kept for its error message.
+const BODY_START_BYTES: usize = 256;
+
+/// What a transport keeps of a response while reading its body chunk by
+/// chunk: the size always, the first bytes when the status is not accepted,
+/// the whole body (up to a limit) and some headers when the request's checks
+/// need them. Every transport reads through one, so they keep the same.
+#[derive(Debug)]
+pub struct Collector {
+    status: u16,
+    keep_start: bool,
+    body_start: Vec<u8>,
+    body: Option<Vec<u8>>,
+    size: u64,
+    headers: Vec<(String, String)>,
+}
+
+impl Collector {
+    /// Starts collecting the response to `req` with `status`; `header`
+    /// looks a response header up by its lower-case name.
+    pub fn new(req: &RequestDef, status: u16, header: impl Fn(&str) -> Option<String>) -> Self {
+        let keep_start = !req.expect.accepts(status);
+        let checks = req.checks.as_deref().filter(|_| !keep_start);
+        let headers = checks.map_or_else(Vec::new, |c| {
+            c.header_names()
+                .filter_map(|name| Some((name.to_owned(), header(name)?)))
+                .collect()
+        });
+        Collector {
+            status,
+            keep_start,
+            body_start: Vec::new(),
+            body: checks.filter(|c| c.needs_body()).map(|_| Vec::new()),
+            size: 0,
+            headers,
+        }
+    }
+
+    /// Takes in the next chunk of the body.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.size += chunk.len() as u64;
+        if self.keep_start && self.body_start.len() < BODY_START_BYTES {
+            // n <= chunk.len(), so the slice is in range.
+            let n = chunk.len().min(BODY_START_BYTES - self.body_start.len());
+            self.body_start.extend_from_slice(&chunk[..n]);
+        }
+        if let Some(kept) = &mut self.body {
+            if kept.len() + chunk.len() <= MAX_CHECKED_BODY {
+                kept.extend_from_slice(chunk);
+            } else {
+                self.body = None;
+            }
+        }
+    }
+
+    /// The reply, once the body has been read to its end.
+    pub fn finish(self) -> Reply {
+        Reply {
+            status: self.status,
+            body_start: self.body_start,
+            size: self.size,
+            body: self.body,
+            headers: self.headers,
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::template::{BuildError, Templating, Who};
 
 /// What every user of a run shares.
 pub struct Crew<T> {
-    /// Sends the requests.
+    /// Sends the requests; each user sends through its own clone.
     pub transport: T,
     /// The plan's requests, in plan order.
     pub requests: Vec<RequestDef>,
@@ -99,6 +99,8 @@ pub async fn run<T: Transport>(
         return;
     };
     let _active = crew.activity.enter();
+    // The user's own clone: a transport may keep a connection per clone.
+    let transport = crew.transport.clone();
     let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
     let worker = usize::try_from(index).unwrap_or(usize::MAX);
     let end = crew.start + until.min(crew.load.duration);
@@ -123,7 +125,7 @@ pub async fn run<T: Transport>(
         let completion = match built {
             Ok(built) => {
                 let sent = std::time::Instant::now();
-                let result = crew.transport.send(&built).await;
+                let result = transport.send(&built).await;
                 let latency = sent.elapsed();
                 completion(request, result, (latency, None), warmup())
             }

@@ -41,6 +41,8 @@ pub struct FaultTarget {
     pub url: String,
     /// Requests whose head was read.
     pub received: Arc<AtomicU64>,
+    /// TCP connections accepted.
+    pub connections: Arc<AtomicU64>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -63,8 +65,11 @@ impl FaultTarget {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(AtomicU64::new(0));
         let counter = received.clone();
+        let connections = Arc::new(AtomicU64::new(0));
+        let accepted = connections.clone();
         runtime.spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let counter = counter.clone();
                 tokio::spawn(async move {
                     let _ = serve(socket, fault, &counter).await;
@@ -74,6 +79,7 @@ impl FaultTarget {
         FaultTarget {
             url,
             received,
+            connections,
             _runtime: runtime,
         }
     }

@@ -1,0 +1,84 @@
+//! Which transport sends a run's requests: the lean hyper one for
+//! closed-model plans over plain `http://`, reqwest for everything else
+//! (HTTPS, HTTP/2, the open model). `PERFGATE_TRANSPORT` overrides the choice,
+//! to compare the two.
+
+use crate::engine::HyperTransport;
+use crate::plan::ValidPlan;
+use crate::plan::valid::Workload;
+
+/// The environment variable that overrides the choice: `hyper` or `reqwest`.
+pub const OVERRIDE: &str = "PERFGATE_TRANSPORT";
+
+/// A transport, chosen but not built yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// [`HyperTransport`]: one HTTP/1.1 connection per user.
+    Hyper,
+    /// [`crate::engine::ReqwestTransport`]: a shared pool, HTTP/1.1 or HTTP/2, TLS.
+    Reqwest,
+}
+
+/// Why the override cannot be honoured.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChoiceError {
+    /// A value other than `hyper` or `reqwest`.
+    #[error("{OVERRIDE}={0:?}: expected `hyper` or `reqwest`")]
+    Unknown(String),
+    /// `hyper` asked for a plan it cannot send.
+    #[error(
+        "{OVERRIDE}=hyper: the hyper transport sends closed-model plans over plain http:// only"
+    )]
+    Unsupported,
+}
+
+/// The transport for `plan`, given the override's value (`None` or empty when unset).
+///
+/// # Errors
+///
+/// When the override is not a transport's name, or names one that cannot
+/// send `plan`.
+pub fn choose(plan: &ValidPlan, wanted: Option<&str>) -> Result<Choice, ChoiceError> {
+    let fits = matches!(plan.load, Workload::Closed(_)) && HyperTransport::supports(plan);
+    match wanted.map(str::trim).unwrap_or_default() {
+        "" if fits => Ok(Choice::Hyper),
+        "" | "reqwest" => Ok(Choice::Reqwest),
+        "hyper" if fits => Ok(Choice::Hyper),
+        "hyper" => Err(ChoiceError::Unsupported),
+        other => Err(ChoiceError::Unknown(other.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Overrides;
+
+    fn plan(host: &str, load: &str) -> ValidPlan {
+        let dir = std::env::temp_dir().join(format!("perfgate-choice-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.yaml", load.len() + host.len()));
+        let text =
+            format!("name: t\nhost: {host}\nload: {load}\nrequests:\n  - name: a\n    path: /\n");
+        std::fs::write(&path, text).unwrap();
+        crate::plan::load(&path, &Overrides::default()).unwrap()
+    }
+
+    #[test]
+    fn hyper_for_closed_plain_http_reqwest_otherwise() {
+        let closed = plan("http://127.0.0.1:1", "{users: 1, duration: 1s}");
+        let tls = plan("https://127.0.0.1:1", "{users: 1, duration: 2s}");
+        let open = plan("http://127.0.0.1:1", "{rate: 10/s, duration: 1s}");
+        assert_eq!(choose(&closed, None), Ok(Choice::Hyper));
+        assert_eq!(choose(&closed, Some("")), Ok(Choice::Hyper));
+        assert_eq!(choose(&tls, None), Ok(Choice::Reqwest));
+        assert_eq!(choose(&open, None), Ok(Choice::Reqwest));
+        assert_eq!(choose(&closed, Some("reqwest")), Ok(Choice::Reqwest));
+        assert_eq!(choose(&closed, Some("hyper")), Ok(Choice::Hyper));
+        assert_eq!(choose(&open, Some("hyper")), Err(ChoiceError::Unsupported));
+        assert_eq!(
+            choose(&closed, Some("curl")),
+            Err(ChoiceError::Unknown("curl".to_owned()))
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! The hyper transport over real sockets on 127.0.0.1: one connection per
+//! user, reconnection, and the same error kinds as the reqwest transport
+//! against targets that break HTTP in one way each.
+
+mod common;
+
+use std::future::{Future, pending};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use common::faults::{Fault, FaultTarget};
+use common::free_port;
+use perfgate::engine::{self, HyperTransport, Transport};
+use perfgate::metrics::summary::ErrorKind;
+use perfgate::plan::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
+use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Bound on every run and send, so that none hangs.
+const BOUND: Duration = Duration::from_secs(20);
+
+fn request(base: &str, timeout: Duration) -> RequestDef {
+    RequestDef {
+        name: "probe".to_owned(),
+        weight: 1,
+        method: Method::GET,
+        url: format!("{base}/probe"),
+        query: vec![],
+        headers: vec![],
+        body: None,
+        timeout,
+        expect: StatusExpect(vec![StatusMatch::Code(200)]),
+        checks: None,
+        template: None,
+    }
+}
+
+fn plan(base: &str, users: u32, duration: Duration, requests: Vec<RequestDef>) -> ValidPlan {
+    ValidPlan {
+        name: "hyper-test".to_owned(),
+        file: "hyper-test.yaml".to_owned(),
+        hash: "0".repeat(64),
+        host: base.to_owned(),
+        serve: None,
+        load: Workload::Closed(ClosedLoad {
+            users,
+            stages: Vec::new(),
+            start_users: users,
+            spawn_rate: 1000.0,
+            duration,
+            think_time: ThinkTime::default(),
+            warmup: Duration::ZERO,
+            seed: 7,
+            grace: Duration::from_secs(2),
+        }),
+        requests,
+        objectives: vec![],
+        reports: ReportPaths::default(),
+        secrets: Default::default(),
+        templating: Default::default(),
+        regression: vec![],
+        shard: None,
+    }
+}
+
+/// One send of `req` through a fresh transport for it.
+async fn send_once(req: RequestDef) -> Result<perfgate::engine::Reply, engine::TransportError> {
+    let p = plan("http://127.0.0.1:1", 1, Duration::from_secs(1), vec![req]);
+    let transport = HyperTransport::new(&p).expect("transport");
+    tokio::time::timeout(BOUND, transport.send(&p.requests[0]))
+        .await
+        .expect("the send ends by itself")
+}
+
+/// Runs `f` on a runtime of its own (the fault targets start theirs outside any).
+fn block_on<F: Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+#[test]
+fn every_user_keeps_one_connection() {
+    let target = FaultTarget::start(Fault::Healthy);
+    let req = request(&target.url, Duration::from_secs(5));
+    let p = plan(&target.url, 20, Duration::from_secs(1), vec![req]);
+    let transport = HyperTransport::new(&p).expect("transport");
+    let run = engine::run(&p, transport, pending(), None);
+    let summary =
+        block_on(async { tokio::time::timeout(BOUND, run).await }).expect("the run ends by itself");
+    assert_eq!(summary.overall.errors.total, 0, "{:?}", summary.overall);
+    assert!(summary.overall.requests > 20, "{:?}", summary.overall);
+    assert_eq!(target.connections.load(Ordering::SeqCst), 20);
+    assert_eq!(target.received(), summary.overall.requests);
+}
+
+/// A target that answers each request on a connection, then closes it:
+/// with `connection: close`, or without a word after `linger`.
+async fn closing_target(announce: bool, linger: Duration) -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let accepted = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let reply: &[u8] = if announce {
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                } else {
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+                };
+                let _ = socket.write_all(reply).await;
+                tokio::time::sleep(linger).await;
+            });
+        }
+    });
+    (base, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_connection_is_replaced() {
+    for announce in [true, false] {
+        let (base, accepted) = closing_target(announce, Duration::ZERO).await;
+        let p = plan(
+            &base,
+            1,
+            Duration::from_secs(1),
+            vec![request(&base, BOUND)],
+        );
+        let transport = HyperTransport::new(&p).expect("transport");
+        for i in 0..10 {
+            let reply = transport.send(&p.requests[0]).await;
+            assert_eq!(
+                reply.map(|r| r.status),
+                Ok(200),
+                "send {i}, announced: {announce}"
+            );
+            // Time for the close to arrive, as between a user's requests.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 10);
+    }
+}
+
+#[test]
+fn a_body_and_headers_are_sent_and_an_unaccepted_body_is_quoted() {
+    let target = FaultTarget::start(Fault::RetryAfter(503));
+    let mut req = request(&target.url, BOUND);
+    req.method = Method::POST;
+    req.query = vec![("q".to_owned(), "a b".to_owned())];
+    req.headers = vec![("x-trace".to_owned(), "1".to_owned())];
+    req.body = Some(Body {
+        bytes: Arc::from(&b"{}"[..]),
+        content_type: "application/json",
+    });
+    let reply = block_on(send_once(req)).expect("a reply");
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.body_start, b"busy");
+    assert_eq!(target.received(), 1);
+}
+
+#[test]
+fn each_fault_has_its_error_kind() {
+    let cases = [
+        (Fault::Garbage, ErrorKind::Protocol),
+        (Fault::BadContentLength, ErrorKind::Protocol),
+        (Fault::ResetAfterHeaders, ErrorKind::Io),
+        (Fault::ResetMidBody, ErrorKind::Io),
+        (Fault::Silent(Duration::from_secs(5)), ErrorKind::Timeout),
+        (Fault::SlowLoris, ErrorKind::Timeout),
+    ];
+    for (fault, kind) in cases {
+        let target = FaultTarget::start(fault);
+        let err = block_on(send_once(request(&target.url, Duration::from_millis(500))))
+            .expect_err("a failure");
+        assert_eq!(err.kind, kind, "{fault:?}: {}", err.message);
+        assert!(!err.message.is_empty(), "{fault:?}");
+    }
+    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let err =
+        block_on(send_once(request(&nobody, Duration::from_millis(500)))).expect_err("a failure");
+    assert_eq!(err.kind, ErrorKind::Connect, "{}", err.message);
+}
+
+#[test]
+fn only_plain_http_is_taken() {
+    let https = plan(
+        "https://127.0.0.1:1",
+        1,
+        Duration::from_secs(1),
+        vec![request("https://127.0.0.1:1", BOUND)],
+    );
+    assert!(!HyperTransport::supports(&https));
+    assert!(HyperTransport::new(&https).is_err());
+    let http = plan(
+        "http://127.0.0.1:1",
+        1,
+        Duration::from_secs(1),
+        vec![request("http://127.0.0.1:1", BOUND)],
+    );
+    assert!(HyperTransport::supports(&http));
+}
+
+#[test]
+fn a_request_unlike_the_prepared_ones_is_built_for_its_send() {
+    let target = FaultTarget::start(Fault::Healthy);
+    let p = plan(
+        &target.url,
+        1,
+        Duration::from_secs(1),
+        vec![request(&target.url, BOUND)],
+    );
+    let transport = HyperTransport::new(&p).expect("transport");
+    let mut changed = p.requests[0].clone();
+    changed.headers = vec![("x-bad".to_owned(), "line\nbreak".to_owned())];
+    let (same, other) = block_on(async {
+        (
+            transport.send(&p.requests[0]).await,
+            transport.send(&changed).await,
+        )
+    });
+    assert_eq!(same.map(|r| r.status), Ok(200));
+    let err = other.expect_err("the changed header is checked, not the prepared one used");
+    assert!(err.message.contains("x-bad"), "{}", err.message);
+    assert_eq!(target.received(), 1);
+}
