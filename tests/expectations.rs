@@ -6,7 +6,7 @@ mod common;
 
 use axum::Router;
 use axum::routing::get;
-use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::{code, output, perfgate, read_valid_report, scratch, serve_app, streams, write_plan};
 use serde_json::Value;
 
 const ANSWER: &str =
@@ -107,22 +107,10 @@ const CASES: &[(&str, &str, Option<&str>)] = &[
 ];
 
 fn start() -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let app = Router::new().fallback(get(|| async {
         ([("content-type", "application/json")], ANSWER)
     }));
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, runtime)
+    serve_app(app)
 }
 
 #[test]

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Uri};
 use axum::routing::any;
-use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::{code, output, perfgate, read_valid_report, scratch, serve_app, streams, write_plan};
 use serde_json::{Value, json};
 
 /// One request as the target saw it.
@@ -29,11 +29,6 @@ struct Recorder {
 
 impl Recorder {
     fn start() -> Recorder {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let log = Arc::clone(&seen);
         let app = Router::new().fallback(any(move |uri: Uri, headers: HeaderMap, body: Bytes| {
@@ -47,13 +42,7 @@ impl Recorder {
                 "{\"ok\": true}"
             }
         }));
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (url, runtime) = serve_app(app);
         Recorder {
             url,
             seen,

@@ -1,6 +1,6 @@
 //! Judging a run against its baseline, shared by `run --baseline` and `compare`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::JudgeArgs;
 use crate::gate::ExitCode;
@@ -11,6 +11,7 @@ use crate::regress::mismatch::plan_mismatches;
 use crate::regress::report::RegressionSection;
 use crate::regress::rule::Rule;
 use crate::report::ReportError;
+use crate::report::json::JsonReport;
 
 /// Checks, before any load is sent, that the baseline at `path` can be read
 /// and was produced by the same plan, load model and request names as `plan`
@@ -22,13 +23,7 @@ pub fn check_before_load(
     plan: &crate::plan::ValidPlan,
     force: bool,
 ) -> Result<(), ExitCode> {
-    let baselines = baseline::read(path, last as usize).map_err(|e| {
-        eprintln!("error: {e}");
-        match e {
-            BaselineError::Report(ReportError::Invalid { .. }) => ExitCode::CouldNotRun,
-            _ => ExitCode::Invalid,
-        }
-    })?;
+    let baselines = read_baselines(path, last)?;
     let model = match plan.load {
         crate::plan::valid::Workload::Closed(_) => "closed",
         crate::plan::valid::Workload::Open(_) => "open",
@@ -58,13 +53,7 @@ pub fn judge(
     new: &Summary,
     judge: JudgeArgs,
 ) -> Result<RegressionSection, ExitCode> {
-    let baselines = baseline::read(path, last as usize).map_err(|e| {
-        eprintln!("error: {e}");
-        match e {
-            BaselineError::Report(ReportError::Invalid { .. }) => ExitCode::CouldNotRun,
-            _ => ExitCode::Invalid,
-        }
-    })?;
+    let baselines = read_baselines(path, last)?;
     let settings = Settings {
         confidence: judge.confidence,
         strict: judge.strict,
@@ -84,4 +73,17 @@ pub fn judge(
         eprintln!("{w}");
     }
     Ok(section)
+}
+
+/// Reads the baseline reports at `path`; on error, prints why and returns
+/// the exit code: 3 for a file that is not a readable perfgate report, 2
+/// otherwise.
+fn read_baselines(path: &Path, last: u32) -> Result<Vec<(PathBuf, JsonReport)>, ExitCode> {
+    baseline::read(path, last as usize).map_err(|e| {
+        eprintln!("error: {e}");
+        match e {
+            BaselineError::Report(ReportError::Invalid { .. }) => ExitCode::CouldNotRun,
+            _ => ExitCode::Invalid,
+        }
+    })
 }

@@ -83,18 +83,7 @@ pub fn compare(args: &CompareArgs) -> ExitCode {
         verdict: &verdict,
         regression: Some(&section),
     };
-    let mut failed = false;
-    for (path, exporter) in targets {
-        let Some(path) = path else { continue };
-        match report::export(exporter, &run, path) {
-            Ok(()) => eprintln!("perfgate: wrote {}", path.display()),
-            Err(e) => {
-                eprintln!("error: {e}");
-                failed = true;
-            }
-        }
-    }
-    if failed {
+    if !report::export_each(&run, &targets) {
         ExitCode::CouldNotRun
     } else {
         verdict.outcome.exit_code()

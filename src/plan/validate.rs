@@ -646,21 +646,9 @@ impl Validator<'_> {
         let mut out = Vec::with_capacity(plan.slo.len());
         for entry in &plan.slo {
             let expr = &entry.value.expr;
-            if let Some(scope) = &expr.scope
-                && !names.contains(&scope.as_str())
-            {
-                let help = match nearest(scope, names.iter().copied()) {
-                    Some(n) => format!("did you mean `{n}`?"),
-                    None => format!("requests in this plan: {}", names.join(", ")),
-                };
-                let d = self.at(
-                    entry.referenced,
-                    format!(
-                        "SLO `{}` names request `{scope}`, which is not in the plan",
-                        expr.source
-                    ),
-                );
-                self.problem(d.with_help(help));
+            if let Some(scope) = &expr.scope {
+                let what = format!("SLO `{}`", expr.source);
+                self.check_scope(entry.referenced, &what, scope, &names);
             }
             let line = entry.referenced.line();
             let window = self.window_rule(entry);
@@ -676,26 +664,30 @@ impl Validator<'_> {
 }
 
 impl Validator<'_> {
+    /// Reports `what` (an SLO or a rule) when its scope names no request.
+    fn check_scope(&mut self, at: Location, what: &str, scope: &str, names: &[&str]) {
+        if names.contains(&scope) {
+            return;
+        }
+        let help = match nearest(scope, names.iter().copied()) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None => format!("requests in this plan: {}", names.join(", ")),
+        };
+        let d = self.at(
+            at,
+            format!("{what} names request `{scope}`, which is not in the plan"),
+        );
+        self.problem(d.with_help(help));
+    }
+
     /// The regression rules, each scope checked against the plan's requests.
     fn regression(&mut self, plan: &Plan, requests: &[RequestDef]) -> Vec<Rule> {
         let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
         for entry in &plan.regression {
             let rule = &entry.value;
-            if let Some(scope) = &rule.scope
-                && !names.contains(&scope.as_str())
-            {
-                let help = match nearest(scope, names.iter().copied()) {
-                    Some(n) => format!("did you mean `{n}`?"),
-                    None => format!("requests in this plan: {}", names.join(", ")),
-                };
-                let d = self.at(
-                    entry.referenced,
-                    format!(
-                        "regression rule `{}` names request `{scope}`, which is not in the plan",
-                        rule.source
-                    ),
-                );
-                self.problem(d.with_help(help));
+            if let Some(scope) = &rule.scope {
+                let what = format!("regression rule `{}`", rule.source);
+                self.check_scope(entry.referenced, &what, scope, &names);
             }
         }
         plan.regression.iter().map(|e| e.value.clone()).collect()

@@ -101,6 +101,24 @@ pub fn export(
     })
 }
 
+/// Writes every report of `targets` whose path is set, saying what was
+/// written and what failed on stderr; whether all were written. One that
+/// fails does not stop the others.
+pub fn export_each(report: &RunReport<'_>, targets: &[(&Option<PathBuf>, &dyn Exporter)]) -> bool {
+    let mut all = true;
+    for (path, exporter) in targets {
+        let Some(path) = path else { continue };
+        match export(*exporter, report, path) {
+            Ok(()) => eprintln!("perfgate: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                all = false;
+            }
+        }
+    }
+    all
+}
+
 /// Writes `bytes` to `path` so that readers see the old file or the new one,
 /// never half of one: a temporary file in the same folder, flushed, then renamed
 /// over `path`. Parent folders are created.

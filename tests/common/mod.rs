@@ -39,11 +39,6 @@ pub struct Target {
 impl Target {
     /// Starts a target on 127.0.0.1 with an ephemeral port.
     pub fn start(behaviour: Behaviour) -> Target {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let received = Arc::new(AtomicU64::new(0));
         let failed = Arc::new(AtomicU64::new(0));
         let (r, f) = (received.clone(), failed.clone());
@@ -62,11 +57,7 @@ impl Target {
                 }
             }
         }));
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let (url, runtime) = serve_app(app);
         Target {
             url,
             received,
@@ -79,6 +70,22 @@ impl Target {
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::SeqCst)
     }
+}
+
+/// Serves `app` on 127.0.0.1 (an ephemeral port) from a runtime of its own;
+/// the base URL, and the runtime, which stops the server when dropped.
+pub fn serve_app(app: Router) -> (String, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (url, runtime)
 }
 
 /// The repository root.
