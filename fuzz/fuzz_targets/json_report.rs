@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
             summary: &read.summary,
             slos: &read.slos,
             verdict: &read.verdict,
+            regression: read.regression.as_ref(),
         };
         let _ = terminal::render(&run);
         let _ = HtmlExporter.render(&run);
