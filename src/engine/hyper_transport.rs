@@ -20,12 +20,9 @@ use tokio::net::TcpStream;
 
 use super::protocol;
 use super::reqwest_transport::{describe, method};
-use super::transport::{Collector, Reply, Transport, TransportError};
+use super::transport::{Collector, Reply, Transport, TransportError, connect_timeout};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{RequestDef, ValidPlan};
-
-/// Longest time spent connecting, whatever the request timeouts.
-const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `user-agent` every request carries unless the plan sets one.
 const AGENT: &str = concat!("perfgate/", env!("CARGO_PKG_VERSION"));
@@ -105,12 +102,6 @@ impl HyperTransport {
     /// When a request's URL is not plain `http://`, or a part of a request
     /// cannot be expressed in HTTP/1.1.
     pub fn new(plan: &ValidPlan) -> Result<Self, UnsupportedError> {
-        let longest = plan
-            .requests
-            .iter()
-            .map(|r| r.timeout)
-            .max()
-            .unwrap_or(MAX_CONNECT_TIMEOUT);
         let prepared = plan
             .requests
             .iter()
@@ -119,7 +110,7 @@ impl HyperTransport {
         Ok(Self {
             shared: Arc::new(Shared {
                 prepared,
-                connect_timeout: longest.min(MAX_CONNECT_TIMEOUT),
+                connect_timeout: connect_timeout(plan),
             }),
             conn: Mutex::new(None),
         })

@@ -2,20 +2,16 @@
 
 use std::error::Error as StdError;
 use std::future::Future;
-use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::redirect::Policy;
 
 use super::protocol;
-use super::transport::{Collector, Reply, Transport, TransportError};
+use super::transport::{Collector, Reply, Transport, TransportError, connect_timeout};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{RequestDef, ValidPlan};
 use crate::plan::values::Method;
-
-/// Longest time spent connecting, whatever the request timeouts.
-const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends requests with one shared reqwest connection pool.
 ///
@@ -41,18 +37,12 @@ impl ReqwestTransport {
     pub fn new(plan: &ValidPlan) -> Result<Self, ClientError> {
         // Idempotent: a provider that is already installed stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let longest = plan
-            .requests
-            .iter()
-            .map(|r| r.timeout)
-            .max()
-            .unwrap_or(MAX_CONNECT_TIMEOUT);
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(Policy::none())
             .user_agent(concat!("perfgate/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(usize::try_from(plan.load.concurrency()).unwrap_or(usize::MAX))
-            .connect_timeout(longest.min(MAX_CONNECT_TIMEOUT))
+            .connect_timeout(connect_timeout(plan))
             .build()
             .map_err(|e| ClientError(describe(&e)))?;
         Ok(Self { client })

@@ -5,7 +5,9 @@ use std::future::Future;
 
 use crate::checks::MAX_CHECKED_BODY;
 use crate::metrics::summary::ErrorKind;
-use crate::plan::valid::RequestDef;
+use std::time::Duration;
+
+use crate::plan::valid::{RequestDef, ValidPlan};
 
 /// Sends requests. One value is cloned into every closed-model user, so cloning
 /// must be cheap (share the connection pool, or give each clone its own
@@ -43,6 +45,20 @@ pub struct TransportError {
     pub kind: ErrorKind,
     /// A readable description, without the URL.
     pub message: String,
+}
+
+/// Longest time spent connecting, whatever the request timeouts.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connect timeout of every transport for `plan`: the longest request
+/// timeout, at most 10 s.
+pub fn connect_timeout(plan: &ValidPlan) -> Duration {
+    plan.requests
+        .iter()
+        .map(|r| r.timeout)
+        .max()
+        .unwrap_or(MAX_CONNECT_TIMEOUT)
+        .min(MAX_CONNECT_TIMEOUT)
 }
 
 /// How much of an unaccepted response's body is kept for its error message.

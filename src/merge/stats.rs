@@ -79,15 +79,7 @@ fn series(parts: &[(&PathBuf, &RequestStats)], offsets: &[u64]) -> Vec<SeriesPoi
     for ((_, part), offset) in parts.iter().zip(offsets) {
         for p in &part.series {
             let t = p.t + offset;
-            let point = by_second.entry(t).or_insert(SeriesPoint {
-                t,
-                requests: 0,
-                errors: 0,
-                users: None,
-                p50: None,
-                p95: None,
-                p99: None,
-            });
+            let point = by_second.entry(t).or_insert(SeriesPoint::empty(t));
             point.requests += p.requests;
             point.errors += p.errors;
             point.users = match (point.users, p.users) {
@@ -108,15 +100,9 @@ fn series(parts: &[(&PathBuf, &RequestStats)], offsets: &[u64]) -> Vec<SeriesPoi
     };
     (0..=last)
         .map(|t| {
-            by_second.remove(&t).unwrap_or(SeriesPoint {
-                t,
-                requests: 0,
-                errors: 0,
-                users: None,
-                p50: None,
-                p95: None,
-                p99: None,
-            })
+            by_second
+                .remove(&t)
+                .unwrap_or_else(|| SeriesPoint::empty(t))
         })
         .collect()
 }

@@ -357,3 +357,18 @@ pub struct SeriesPoint {
     /// 99th percentile latency in ms.
     pub p99: Option<f64>,
 }
+
+impl SeriesPoint {
+    /// Second `t` with nothing in it.
+    pub fn empty(t: u64) -> SeriesPoint {
+        SeriesPoint {
+            t,
+            requests: 0,
+            errors: 0,
+            users: None,
+            p50: None,
+            p95: None,
+            p99: None,
+        }
+    }
+}
