@@ -35,7 +35,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("missing_json_file", ":10:16", "cannot read json_file"),
     ("nan_rate", ":5:15", "NaN and infinity are not allowed"),
     ("negative_weight", ":8:13", "whole number"),
-    ("no_requests", ":6:1", "`requests` is empty"),
+    ("no_requests", ":6:1", "has no `requests` and no `flows`"),
     ("path_without_slash", ":9:11", "`path` must start with `/`"),
     ("reserved_name_all", ":7:11", "`all` is reserved"),
     ("slo_percentile_over_100", ":12:5", "out of range"),
@@ -68,7 +68,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "`duration` must be longer than 0s",
     ),
     ("zero_users", ":4:10", "`users` must be at least 1"),
-    ("zero_weights", ":6:1", "every request has weight 0"),
+    (
+        "zero_weights",
+        ":6:1",
+        "every request and flow has weight 0",
+    ),
     ("yaml_bomb", ":14:22", "too many YAML nodes"),
     ("deep_nesting", ":8:266", "nested too deeply"),
     ("huge_duration", ":5:13", "number is too large"),
@@ -120,6 +124,20 @@ const CASES: &[(&str, &str, &str)] = &[
         "`order: per_user` needs the closed model",
     ),
     ("bad_batch", ":5:45", "invalid batch `8..1`"),
+    ("flow_capture_outside", ":7:22", "only flow steps capture"),
+    ("flow_step_weight", ":9:17", "steps are sent in order"),
+    (
+        "flow_capture_later",
+        ":9:35",
+        "`token` is captured by a later step",
+    ),
+    (
+        "flow_bad_capture",
+        ":9:26",
+        "invalid JSON path `access_token`",
+    ),
+    ("flow_slo", ":10:5", "did you mean `flow.checkout`?"),
+    ("flow_slo_check_rate", ":10:5", "flows have no `check_rate`"),
 ];
 
 #[test]

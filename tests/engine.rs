@@ -141,6 +141,7 @@ fn request(base: &str, name: &str, path: &str, weight: u32) -> RequestDef {
         expect: StatusExpect::default(),
         checks: None,
         template: None,
+        captures: None,
     }
 }
 
@@ -175,6 +176,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         serve: None,
         load: Workload::Closed(load),
         requests,
+        flows: Vec::new(),
         objectives: vec![],
         regression: vec![],
         shard: None,

@@ -35,6 +35,7 @@ fn request(base: &str, timeout: Duration) -> RequestDef {
         expect: StatusExpect(vec![StatusMatch::Code(200)]),
         checks: None,
         template: None,
+        captures: None,
     }
 }
 
@@ -57,6 +58,7 @@ fn plan(base: &str, users: u32, duration: Duration, requests: Vec<RequestDef>) -
             grace: Duration::from_secs(2),
         }),
         requests,
+        flows: Vec::new(),
         objectives: vec![],
         reports: ReportPaths::default(),
         secrets: Default::default(),

@@ -188,6 +188,7 @@ fn realistic_summary() -> Summary {
         },
         overall,
         requests,
+        flows: Vec::new(),
         serve: Some(ServeInfo {
             command: vec!["perfgate".into(), "demo-api".into()],
             exit: "stopped by SIGTERM".into(),

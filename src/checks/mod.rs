@@ -2,6 +2,7 @@
 //! and size. A response that fails one is a failed request of the kind
 //! `expectation`, and the message names the check.
 
+pub mod capture;
 mod path;
 pub mod spec;
 

@@ -18,6 +18,7 @@ pub mod reqwest_transport;
 mod run;
 pub mod schedule;
 pub mod stages;
+mod step;
 mod ticker;
 pub mod transport;
 mod user;

@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -20,32 +21,28 @@ use tokio::time::Instant;
 
 use super::arrivals::Arrivals;
 use super::choices::{Choices, Weights};
-use super::outcome::completion;
 use super::progress::Progress;
 use super::run::{drain, summary};
+use super::step::{Clock, Sender};
 use super::ticker::Ticker;
-use super::transport::{Transport, TransportError};
+use super::transport::Transport;
 use super::user::Activity;
 use super::windows::Judge;
 use crate::metrics::histogram::{new_latency, percentile_ms, record};
-use crate::metrics::recorder::Recorder;
-use crate::metrics::summary::{ErrorKind, LoadExecuted, OpenExecuted, Summary};
-use crate::plan::valid::{OpenLoad, RequestDef, ValidPlan};
+use crate::metrics::summary::{LoadExecuted, OpenExecuted, Summary};
+use crate::plan::valid::{OpenLoad, ValidPlan};
 use crate::plan::values::ThinkTime;
-use crate::template::{BuildError, Templating, Who};
+use crate::template::Who;
 
 /// An arrival dispatched later than this after its intended time is late.
 pub const LATE: Duration = Duration::from_millis(10);
 
 /// What every in-flight request shares.
 struct Shared<T> {
-    transport: T,
-    requests: Vec<RequestDef>,
-    recorder: Recorder,
+    sender: Sender<T>,
     activity: Activity,
-    start: Instant,
-    warmup: Duration,
-    templating: Arc<Templating>,
+    /// Set once no arrival is due any more: flows in flight start no further step.
+    ended: AtomicBool,
 }
 
 /// The dispatcher's own account of the schedule.
@@ -66,21 +63,17 @@ pub(super) async fn run<T: Transport>(
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
     let arrivals = Arrivals::new(load);
-    let names = plan.requests.iter().map(|r| r.name.clone()).collect();
     let started_at = Utc::now();
     let start = Instant::now();
     let shared = Arc::new(Shared {
-        transport,
-        requests: plan.requests.clone(),
-        recorder: Recorder::new(names, Recorder::shards_for(load.max_in_flight)),
+        sender: Sender::new(plan, transport, (start, load.warmup), load.max_in_flight),
         activity: Activity::default(),
-        start,
-        warmup: load.warmup,
-        templating: Arc::clone(&plan.templating),
+        ended: AtomicBool::new(false),
     });
+    let weights = Weights::new(plan.action_weights());
     let (done_tx, done_rx) = watch::channel(false);
     let ticker = Ticker::new(
-        &shared.recorder,
+        &shared.sender.recorder,
         &shared.activity,
         (start, load.duration),
         windows,
@@ -88,8 +81,15 @@ pub(super) async fn run<T: Transport>(
     );
     let work = async {
         let mut in_flight = JoinSet::new();
-        let (interrupted, account) =
-            dispatch(&shared, load, &arrivals, &mut in_flight, interrupt).await;
+        let (interrupted, account) = dispatch(
+            &shared,
+            (load, weights),
+            &arrivals,
+            &mut in_flight,
+            interrupt,
+        )
+        .await;
+        shared.ended.store(true, Ordering::Relaxed);
         let elapsed = start.elapsed().min(load.duration);
         let ended_at = Utc::now();
         if tokio::time::timeout(load.grace, drain(&mut in_flight))
@@ -106,7 +106,7 @@ pub(super) async fn run<T: Transport>(
         tokio::join!(work, ticker.run(done_rx));
     let windows = ticker.finish();
 
-    let totals = shared.recorder.finish(elapsed.saturating_sub(load.warmup));
+    let (totals, flows) = shared.sender.finish(elapsed.saturating_sub(load.warmup));
     let scheduled = arrivals.count_before(elapsed);
     let seconds = elapsed.as_secs_f64();
     let per_second = |n: u64| {
@@ -152,6 +152,7 @@ pub(super) async fn run<T: Transport>(
     };
     let mut summary = summary(plan, (started_at, ended_at), interrupted, executed, totals);
     summary.windows = windows;
+    summary.flows = flows;
     summary
 }
 
@@ -159,7 +160,7 @@ pub(super) async fn run<T: Transport>(
 /// interrupted and the dispatcher's account.
 async fn dispatch<T: Transport>(
     shared: &Arc<Shared<T>>,
-    load: &OpenLoad,
+    (load, weights): (&OpenLoad, Option<Weights>),
     arrivals: &Arrivals,
     in_flight: &mut JoinSet<()>,
     interrupt: impl Future<Output = ()> + Send,
@@ -171,18 +172,19 @@ async fn dispatch<T: Transport>(
         late: 0,
         lag: new_latency(),
     };
-    let Some(weights) = Weights::new(shared.requests.iter().map(|r| r.weight)) else {
+    let Some(weights) = weights else {
         return (false, account);
     };
     let mut choices = Choices::new(load.seed, 0, weights, ThinkTime::default());
-    let end = shared.start + load.duration;
+    let start = shared.sender.start;
+    let end = start + load.duration;
     let mut k: u64 = 0;
     loop {
         // A dispatcher still behind at the end stops there: the arrivals it did
         // not reach count against the achieved rate.
         let next = arrivals
             .time_of(k)
-            .map(|offset| shared.start + offset)
+            .map(|offset| start + offset)
             .filter(|&at| at < end && Instant::now() < end);
         let Some(intended) = next else {
             // Nothing more is due: wait for the end (or an interrupt).
@@ -213,18 +215,17 @@ async fn dispatch<T: Transport>(
         k += 1;
         if shared.activity.active() >= load.max_in_flight {
             account.dropped += 1;
-            let warmup = intended.duration_since(shared.start) < load.warmup;
-            shared.recorder.drop_arrival(worker, which, warmup);
+            let warmup = intended.duration_since(start) < load.warmup;
+            shared.sender.drop_arrival(worker, which, warmup);
             continue;
         }
         shared.activity.arrive();
-        shared.recorder.start(worker, which);
         in_flight.spawn(send(Arc::clone(shared), worker, which, intended));
     }
 }
 
-/// Sends one arrival and records it; leaves the in-flight count when done or
-/// cancelled.
+/// Sends one arrival (a request or a flow) and records it; leaves the
+/// in-flight count when done or cancelled.
 async fn send<T: Transport>(
     shared: Arc<Shared<T>>,
     worker: usize,
@@ -232,40 +233,19 @@ async fn send<T: Transport>(
     intended: Instant,
 ) {
     let _leave = Leave(Arc::clone(&shared));
-    let Some(request) = shared.requests.get(which) else {
-        return;
-    };
     // Each arrival is its own user: arrival `worker`, on its first request.
     let mut who = Who {
         user: u32::try_from(worker).unwrap_or(u32::MAX),
         users: 1,
         ..Who::default()
     };
-    let built = match shared.templating.build(request, &mut who) {
-        Ok(built) => built,
-        // The run is told to end; this arrival counts as cancelled.
-        Err(BuildError::UsedUp) => return,
-        Err(BuildError::Render(message)) => {
-            let warmup = intended.duration_since(shared.start) < shared.warmup;
-            let err = TransportError {
-                kind: ErrorKind::Template,
-                message,
-            };
-            let completion = completion(request, Err(err), (Duration::ZERO, None), warmup);
-            shared.recorder.complete(worker, which, completion);
-            return;
-        }
-    };
-    let sent = Instant::now();
-    let result = shared.transport.send(&built).await;
-    let done = Instant::now();
-    let warmup = done.duration_since(shared.start) < shared.warmup;
-    let timing = (
-        done.duration_since(intended),
-        Some(done.duration_since(sent)),
-    );
-    let completion = completion(request, result, timing, warmup);
-    shared.recorder.complete(worker, which, completion);
+    let go_on = || !shared.ended.load(Ordering::Relaxed);
+    let sender = &shared.sender;
+    let clock = Clock::Intended(intended);
+    // A `UsedUp` has told the run to end; nothing more to do here.
+    let _ = sender
+        .act(&sender.transport, (worker, which), &mut who, clock, go_on)
+        .await;
 }
 
 /// Takes a request out of the in-flight count when dropped.

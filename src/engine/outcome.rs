@@ -135,6 +135,7 @@ mod tests {
             expect,
             checks: None,
             template: None,
+            captures: None,
         }
     }
 

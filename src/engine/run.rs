@@ -14,12 +14,13 @@ use tokio::time::Instant;
 use super::choices::Weights;
 use super::progress::Progress;
 use super::schedule::Schedule;
+use super::step::Sender;
 use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::{self, Activity, Crew};
 use super::windows::Judge;
 use super::{cpu, open, stages};
-use crate::metrics::recorder::{Recorder, Totals};
+use crate::metrics::recorder::Totals;
 use crate::metrics::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
 use crate::plan::valid::{ClosedLoad, ValidPlan, Workload};
 
@@ -85,18 +86,13 @@ async fn closed<T: Transport>(
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
     let load = load.clone();
-    let names = plan.requests.iter().map(|r| r.name.clone()).collect();
     let started_at = Utc::now();
     let start = Instant::now();
     let crew = Arc::new(Crew {
-        transport,
-        requests: plan.requests.clone(),
-        weights: Weights::new(plan.requests.iter().map(|r| r.weight)),
+        sender: Sender::new(plan, transport, (start, load.warmup), load.users),
+        weights: Weights::new(plan.action_weights()),
         load: load.clone(),
-        recorder: Recorder::new(names, Recorder::shards_for(load.users)),
-        start,
         activity: Activity::default(),
-        templating: Arc::clone(&plan.templating),
     });
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -115,7 +111,7 @@ async fn closed<T: Transport>(
 
     let (done_tx, done_rx) = watch::channel(false);
     let ticker = Ticker::new(
-        &crew.recorder,
+        &crew.sender.recorder,
         &crew.activity,
         (start, load.duration),
         windows,
@@ -142,7 +138,7 @@ async fn closed<T: Transport>(
     let ((interrupted, elapsed, ended_at), ticker) = tokio::join!(end, ticker.run(done_rx));
     let windows = ticker.finish();
 
-    let totals = crew.recorder.finish(elapsed.saturating_sub(load.warmup));
+    let (totals, flows) = crew.sender.finish(elapsed.saturating_sub(load.warmup));
     let load = LoadExecuted {
         model: "closed".to_owned(),
         users: load.users,
@@ -169,6 +165,7 @@ async fn closed<T: Transport>(
     };
     let mut summary = summary(plan, (started_at, ended_at), interrupted, load, totals);
     summary.windows = windows;
+    summary.flows = flows;
     summary
 }
 
@@ -198,6 +195,7 @@ pub(super) fn summary(
         load,
         overall: totals.overall,
         requests: totals.requests,
+        flows: Vec::new(),
         serve: None,
         shard: plan.shard,
         windows: Vec::new(),

@@ -28,10 +28,10 @@ pub struct Reply {
     pub body_start: Vec<u8>,
     /// The body's size in bytes.
     pub size: u64,
-    /// The whole body, kept only when the request's checks read it and it is
+    /// The whole body, kept only when the request's checks or captures read it and it is
     /// at most [`MAX_CHECKED_BODY`] bytes.
     pub body: Option<Vec<u8>>,
-    /// The headers the request's checks read, names lower-case.
+    /// The headers the request's checks and captures read, names lower-case.
     pub headers: Vec<(String, String)>,
 }
 
@@ -67,7 +67,7 @@ const BODY_START_BYTES: usize = 256;
 /// What a transport keeps of a response while reading its body chunk by
 /// chunk: the size always, the first bytes when the status is not accepted,
 /// the whole body (up to a limit) and some headers when the request's checks
-/// need them. Every transport reads through one, so they keep the same.
+/// or captures need them. Every transport reads through one, so they keep the same.
 #[derive(Debug)]
 pub struct Collector {
     status: u16,
@@ -84,16 +84,19 @@ impl Collector {
     pub fn new(req: &RequestDef, status: u16, header: impl Fn(&str) -> Option<String>) -> Self {
         let keep_start = !req.expect.accepts(status);
         let checks = req.checks.as_deref().filter(|_| !keep_start);
-        let headers = checks.map_or_else(Vec::new, |c| {
-            c.header_names()
-                .filter_map(|name| Some((name.to_owned(), header(name)?)))
-                .collect()
-        });
+        let captures = req.captures.as_deref().filter(|_| !keep_start);
+        let names = checks.into_iter().flat_map(|c| c.header_names());
+        let names = names.chain(captures.into_iter().flat_map(|c| c.header_names()));
+        let headers = names
+            .filter_map(|name| Some((name.to_owned(), header(name)?)))
+            .collect();
+        let needs_body =
+            checks.is_some_and(|c| c.needs_body()) || captures.is_some_and(|c| c.needs_body());
         Collector {
             status,
             keep_start,
             body_start: Vec::new(),
-            body: checks.filter(|c| c.needs_body()).map(|_| Vec::new()),
+            body: needs_body.then(Vec::new),
             size: 0,
             headers,
         }

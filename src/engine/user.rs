@@ -1,5 +1,5 @@
-//! A closed-model user: pick a request, send it, record it, think, repeat,
-//! until told to stop.
+//! A closed-model user: pick a request or a flow, send it, record it,
+//! think, repeat, until told to stop.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -9,31 +9,22 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::choices::{Choices, Weights};
-use super::outcome::completion;
-use super::transport::{Transport, TransportError};
-use crate::metrics::recorder::Recorder;
-use crate::metrics::summary::ErrorKind;
-use crate::plan::valid::{ClosedLoad, RequestDef};
-use crate::template::{BuildError, Templating, Who};
+use super::step::{Clock, Sender};
+use super::transport::Transport;
+use crate::plan::valid::ClosedLoad;
+use crate::template::Who;
 
 /// What every user of a run shares.
 pub struct Crew<T> {
-    /// Sends the requests; each user sends through its own clone.
-    pub transport: T,
-    /// The plan's requests, in plan order.
-    pub requests: Vec<RequestDef>,
-    /// Their weights; `None` when none is positive (users then do nothing).
+    /// Sends and records requests and flows.
+    pub sender: Sender<T>,
+    /// The weights of the requests, then the flows; `None` when none is
+    /// positive (users then do nothing).
     pub weights: Option<Weights>,
     /// The workload (think time, warm-up, seed).
     pub load: ClosedLoad,
-    /// Where results go.
-    pub recorder: Recorder,
-    /// When the load started.
-    pub start: Instant,
     /// Users active now, and the most at once.
     pub activity: Activity,
-    /// Templates and feeders.
-    pub templating: Arc<Templating>,
 }
 
 /// Active users (or, in the open model, requests in flight) now and the most at once.
@@ -93,17 +84,17 @@ pub async fn run<T: Transport>(
     tokio::select! {
         biased;
         _ = stop.wait_for(|&s| s) => return,
-        () = tokio::time::sleep_until(crew.start + from) => {}
+        () = tokio::time::sleep_until(crew.sender.start + from) => {}
     }
     let Some(weights) = crew.weights.clone() else {
         return;
     };
     let _active = crew.activity.enter();
     // The user's own clone: a transport may keep a connection per clone.
-    let transport = crew.transport.clone();
+    let transport = crew.sender.transport.clone();
     let mut choices = Choices::new(crew.load.seed, index, weights, crew.load.think_time);
     let worker = usize::try_from(index).unwrap_or(usize::MAX);
-    let end = crew.start + until.min(crew.load.duration);
+    let end = crew.sender.start + until.min(crew.load.duration);
     let mut who = Who {
         user: index,
         users: crew.load.users,
@@ -111,35 +102,19 @@ pub async fn run<T: Transport>(
     };
     loop {
         // The clock too, so that a late stop signal never lets a request start after the end.
-        if *stop.borrow() || Instant::now() >= end {
+        let go_on = || !*stop.borrow() && Instant::now() < end;
+        if !go_on() {
             return;
         }
         let which = choices.next_request();
-        let Some(request) = crew.requests.get(which) else {
+        let acted = crew
+            .sender
+            .act(&transport, (worker, which), &mut who, Clock::Send, go_on)
+            .await;
+        if acted.is_err() {
+            // The data ran out: the run is told to end.
             return;
-        };
-        // Built before the clock starts: rendering is perfgate's work, not the target's.
-        let built = crew.templating.build(request, &mut who);
-        crew.recorder.start(worker, which);
-        let warmup = || crew.start.elapsed() < crew.load.warmup;
-        let completion = match built {
-            Ok(built) => {
-                let sent = std::time::Instant::now();
-                let result = transport.send(&built).await;
-                let latency = sent.elapsed();
-                completion(request, result, (latency, None), warmup())
-            }
-            // The run is told to end; this request counts as cancelled.
-            Err(BuildError::UsedUp) => return,
-            Err(BuildError::Render(message)) => {
-                let err = TransportError {
-                    kind: ErrorKind::Template,
-                    message,
-                };
-                completion(request, Err(err), (Duration::ZERO, None), warmup())
-            }
-        };
-        crew.recorder.complete(worker, which, completion);
+        }
         let think = choices.think();
         if think.is_zero() {
             // Let the stop signal and other tasks in even when replies are instant.

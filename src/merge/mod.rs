@@ -10,7 +10,7 @@ pub use check::{problems, unsound};
 use std::path::PathBuf;
 
 use crate::metrics::histogram::DecodeError;
-use crate::metrics::summary::{LoadExecuted, Summary};
+use crate::metrics::summary::{LoadExecuted, RequestStats, Summary};
 use crate::report::json::JsonReport;
 
 /// Why shard reports could not be merged.
@@ -30,8 +30,8 @@ pub enum MergeError {
     /// No report was given.
     #[error("no shard reports to merge")]
     Empty,
-    /// The shards do not have the same request names.
-    #[error("`{}` has requests [{found}], the first shard [{expected}]", path.display())]
+    /// The shards do not have the same request (or flow) names.
+    #[error("`{}` has requests or flows [{found}], the first shard [{expected}]", path.display())]
     Requests {
         /// The shard report.
         path: PathBuf,
@@ -49,17 +49,6 @@ pub fn merge(reports: &[(PathBuf, JsonReport)]) -> Result<Summary, MergeError> {
     let Some((_, first)) = summaries.first() else {
         return Err(MergeError::Empty);
     };
-    let names: Vec<&str> = first.requests.iter().map(|r| r.name.as_str()).collect();
-    for (path, s) in &summaries {
-        let theirs: Vec<&str> = s.requests.iter().map(|r| r.name.as_str()).collect();
-        if theirs != names {
-            return Err(MergeError::Requests {
-                path: (*path).clone(),
-                found: theirs.join(", "),
-                expected: names.join(", "),
-            });
-        }
-    }
     let started_at = summaries
         .iter()
         .map(|(_, s)| s.started_at)
@@ -74,14 +63,8 @@ pub fn merge(reports: &[(PathBuf, JsonReport)]) -> Result<Summary, MergeError> {
         .iter()
         .map(|(_, s)| (s.started_at - started_at).num_milliseconds().max(0) as u64 / 1000)
         .collect();
-    let mut requests = Vec::with_capacity(names.len());
-    for (i, name) in names.iter().enumerate() {
-        let parts: Vec<_> = summaries
-            .iter()
-            .map(|(p, s)| (*p, &s.requests[i]))
-            .collect();
-        requests.push(stats::merge(name, &parts, &offsets)?);
-    }
+    let requests = named(&summaries, &offsets, |s| &s.requests)?;
+    let flows = named(&summaries, &offsets, |s| &s.flows)?;
     let overall_parts: Vec<_> = summaries.iter().map(|(p, s)| (*p, &s.overall)).collect();
     let overall = stats::merge(&first.overall.name, &overall_parts, &offsets)?;
     Ok(Summary {
@@ -93,10 +76,41 @@ pub fn merge(reports: &[(PathBuf, JsonReport)]) -> Result<Summary, MergeError> {
         load: load(&first.load, summaries[1..].iter().map(|(_, s)| &s.load)),
         overall,
         requests,
+        flows,
         serve: None,
         shard: None,
         windows: Vec::new(),
     })
+}
+
+/// Merges the statistics `pick` lists (requests, or flows) of every shard,
+/// name by name; every shard must list the same names in the same order.
+fn named(
+    summaries: &[(&PathBuf, &Summary)],
+    offsets: &[u64],
+    pick: impl Fn(&Summary) -> &[RequestStats],
+) -> Result<Vec<RequestStats>, MergeError> {
+    let Some((_, first)) = summaries.first() else {
+        return Err(MergeError::Empty);
+    };
+    let names: Vec<&str> = pick(first).iter().map(|r| r.name.as_str()).collect();
+    for (path, s) in summaries {
+        let theirs: Vec<&str> = pick(s).iter().map(|r| r.name.as_str()).collect();
+        if theirs != names {
+            return Err(MergeError::Requests {
+                path: (*path).clone(),
+                found: theirs.join(", "),
+                expected: names.join(", "),
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        // In range: every shard lists the same names.
+        let parts: Vec<_> = summaries.iter().map(|(p, s)| (*p, &pick(s)[i])).collect();
+        out.push(stats::merge(name, &parts, offsets)?);
+    }
+    Ok(out)
 }
 
 /// The load of all shards together: users, rates and counts summed, times the longest.

@@ -23,8 +23,15 @@ pub struct Summary {
     pub load: LoadExecuted,
     /// All requests together (post-warm-up).
     pub overall: RequestStats,
-    /// One entry per request name, in plan order.
+    /// One entry per request name, in plan order (flow steps after the
+    /// plan's requests).
     pub requests: Vec<RequestStats>,
+    /// One entry per flow, in plan order: `requests` counts its iterations
+    /// that ended (completed or failed at a step), the latency is the whole
+    /// flow's, from its first step's send to its last step's response, over
+    /// completed iterations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<RequestStats>,
     /// The system under test perfgate started for the run (`serve:`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve: Option<ServeInfo>,
@@ -34,6 +41,26 @@ pub struct Summary {
     /// Objectives with `over:`, judged window by window during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<WindowVerdict>,
+}
+
+impl Summary {
+    /// The statistics of `scope`: a request's name, or `flow.NAME` for a flow.
+    pub fn scoped(&self, scope: &str) -> Option<&RequestStats> {
+        match scope.strip_prefix(crate::slo::expr::FLOW_PREFIX) {
+            Some(flow) => self.flows.iter().find(|f| f.name == flow),
+            None => self.requests.iter().find(|r| r.name == scope),
+        }
+    }
+
+    /// Every scope this summary has statistics for, `, `-separated.
+    pub fn scopes(&self) -> String {
+        let requests = self.requests.iter().map(|r| r.name.clone());
+        let flows = self
+            .flows
+            .iter()
+            .map(|f| crate::slo::expr::flow_scope(&f.name));
+        requests.chain(flows).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// How a windowed objective (`over:`) fared, window by window.

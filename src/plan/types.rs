@@ -32,9 +32,15 @@ pub struct Plan {
     /// Settings shared by every request.
     #[serde(default)]
     pub defaults: Defaults,
-    /// The requests users make, chosen by weight.
-    #[schemars(with = "Vec<RequestSpec>", length(min = 1))]
+    /// The requests users make, chosen by weight (together with `flows`).
+    #[serde(default)]
+    #[schemars(with = "Vec<RequestSpec>")]
     pub requests: Vec<Spanned<RequestSpec>>,
+    /// Sequences of requests (a login, then a prediction with its token),
+    /// chosen by weight together with `requests`.
+    #[serde(default)]
+    #[schemars(with = "Vec<FlowSpec>")]
+    pub flows: Vec<Spanned<FlowSpec>>,
     /// Service-level objectives; every one must hold for the gate to pass.
     #[serde(default)]
     #[schemars(with = "Vec<SloEntry>")]
@@ -193,6 +199,43 @@ pub struct RequestSpec {
     /// What the response must satisfy to count as a success.
     #[serde(default)]
     pub expect: ExpectSpec,
+    /// Flow steps only: values taken from the response for later steps'
+    /// templates, by name: a JSON path such as `"$.access_token"`, or
+    /// `{ header: location }`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, CaptureSpec>")]
+    pub capture: BTreeMap<String, Spanned<CaptureSpec>>,
+}
+
+/// Where a flow step's captured value comes from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CaptureSpec {
+    /// A JSON path into the response body, e.g. `$.access_token`.
+    Json(String),
+    /// A response header, e.g. `{ header: location }`.
+    Header {
+        /// The header's name (any case).
+        header: String,
+    },
+}
+
+/// A flow: steps sent one after the other by one user, each waiting for the
+/// previous one's response. A failed step ends that iteration of the flow.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// The flow's name: `[A-Za-z0-9_-]+`, unique among flows; its duration is
+    /// the metric `flow.NAME.p95` (and the other latency metrics).
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9_-]+$"))]
+    pub name: Spanned<String>,
+    /// Relative frequency among the plan's requests and flows: an integer ≥ 0. Default 1.
+    #[serde(default = "default_weight")]
+    #[schemars(with = "u32")]
+    pub weight: Spanned<u32>,
+    /// The steps, in order: requests (with a name unique in the plan) that may `capture` values.
+    #[schemars(with = "Vec<RequestSpec>", length(min = 1))]
+    pub steps: Vec<Spanned<RequestSpec>>,
 }
 
 fn default_weight() -> Spanned<u32> {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::secrets::Secrets;
 use super::values::{Method, StatusExpect, ThinkTime};
 use crate::checks::Checks;
+use crate::checks::capture::Captures;
 use crate::slo::evaluate::Objective;
 use crate::template::Templating;
 use crate::template::request::RequestTemplate;
@@ -28,8 +29,11 @@ pub struct ValidPlan {
     pub serve: Option<ServeDef>,
     /// The workload: closed (users) or open (arrivals on a clock).
     pub load: Workload,
-    /// The requests users make, in plan order.
+    /// The requests users make, in plan order, then the steps of every flow
+    /// (in flow order; a step's `weight` is 0, it is sent only in its flow).
     pub requests: Vec<RequestDef>,
+    /// The flows, in plan order.
+    pub flows: Vec<FlowDef>,
     /// The objectives, in plan order.
     pub objectives: Vec<Objective>,
     /// The shard of a sharded run (`--shard K/N`); the load is already this shard's share.
@@ -202,6 +206,28 @@ pub struct RequestDef {
     /// The templated parts, rendered per request; `None` when nothing is
     /// templated (the request is then sent exactly as built here).
     pub template: Option<Arc<RequestTemplate>>,
+    /// A flow step's captures, taken from a response with an accepted status
+    /// that passed its checks; `None` when there are none.
+    pub captures: Option<Arc<Captures>>,
+}
+
+/// A flow, resolved: steps sent one after the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowDef {
+    /// The flow's name (its statistics are `flow.NAME`).
+    pub name: String,
+    /// Relative frequency among the plan's requests and flows.
+    pub weight: u32,
+    /// The steps: indices into [`ValidPlan::requests`], in order.
+    pub steps: Vec<usize>,
+}
+
+impl ValidPlan {
+    /// The weights users choose by: every request's, then every flow's.
+    pub fn action_weights(&self) -> impl Iterator<Item = u32> + '_ {
+        let requests = self.requests.iter().map(|r| r.weight);
+        requests.chain(self.flows.iter().map(|f| f.weight))
+    }
 }
 
 /// A request body built once at load time.

@@ -18,15 +18,15 @@ use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
 use super::types::{Load, Plan, RequestSpec};
 use super::valid::{
-    Body, ClosedLoad, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, UserStage, ValidPlan,
-    Workload,
+    Body, ClosedLoad, FlowDef, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, UserStage,
+    ValidPlan, Workload,
 };
 use super::values::{Dur, Rate, Scalar};
 use crate::bounded;
 use crate::checks::Checks;
 use crate::regress::rule::Rule;
 use crate::slo::evaluate::{ALL, Objective, WindowRule};
-use crate::slo::expr::{Metric, is_request_name};
+use crate::slo::expr::{Metric, flow_scope, is_flow_scope, is_request_name};
 
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -37,6 +37,7 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
+mod flows;
 mod templating;
 
 /// The largest `json_file` accepted.
@@ -93,7 +94,7 @@ pub fn validate(
     };
     let load = v.load(&plan, overrides);
     let default_timeout = v.timeout(plan.defaults.timeout, None);
-    let mut requests = v.requests(&plan, &host, default_timeout);
+    let (mut requests, flows) = v.requests(&plan, &host, default_timeout);
     let templating = v.templating(&plan, &load, &host, &mut requests);
     for feeder in &templating.feeders.all {
         let secret = plan
@@ -106,8 +107,8 @@ pub fn validate(
                 .for_each(|value| secrets.add(&value));
         }
     }
-    let objectives = v.objectives(&plan, &requests);
-    let regression = v.regression(&plan, &requests);
+    let objectives = v.objectives(&plan, &requests, &flows);
+    let regression = v.regression(&plan, &requests, &flows);
     if !v.problems.is_empty() {
         v.problems.sort_by_key(|d| (d.line, d.column));
         return Err(PlanError {
@@ -123,6 +124,7 @@ pub fn validate(
         serve,
         load,
         requests,
+        flows,
         objectives,
         regression,
         shard: None,
@@ -459,42 +461,64 @@ impl Validator<'_> {
         }
     }
 
-    fn requests(&mut self, plan: &Plan, host: &str, timeout: Duration) -> Vec<RequestDef> {
-        if plan.requests.is_empty() {
+    fn requests(
+        &mut self,
+        plan: &Plan,
+        host: &str,
+        timeout: Duration,
+    ) -> (Vec<RequestDef>, Vec<FlowDef>) {
+        if plan.requests.is_empty() && plan.flows.is_empty() {
             let (line, column) = self.key_location("requests");
             let d = self.source.diagnostic(
                 line,
                 column,
-                "`requests` is empty: the plan must name at least one request",
+                "the plan has no `requests` and no `flows`: it must name at least one request",
             );
-            self.problem(d);
-            return Vec::new();
+            self.problem(d.with_help("e.g. `requests: [{ name: health, path: /health }]`"));
+            return (Vec::new(), Vec::new());
         }
         let mut seen: HashMap<&str, u64> = HashMap::new();
         let mut out = Vec::with_capacity(plan.requests.len());
         for spec in &plan.requests {
-            let name = &spec.value.name;
-            if let Some(first) = seen.insert(name.value.as_str(), name.referenced.line()) {
+            self.unique_name(&mut seen, &spec.value.name);
+            if let Some((name, c)) = spec.value.capture.iter().next() {
                 let d = self.at(
-                    name.referenced,
-                    format!("duplicate request name `{}`", name.value),
+                    c.referenced,
+                    format!(
+                        "request `{}` captures `{name}`, but only flow steps capture: later steps of the flow read the value",
+                        spec.value.name.value
+                    ),
                 );
-                self.problem(d.with_help(format!(
-                    "request names must be unique (first used on line {first})"
-                )));
+                self.problem(d.with_help("move the request into a flow's `steps`"));
             }
             out.push(self.request(&spec.value, &plan.defaults.headers, host, timeout));
         }
-        if out.iter().all(|r| r.weight == 0) {
+        let flows = self.flows(plan, (host, timeout), &mut seen, &mut out);
+        if plan.requests.iter().all(|r| r.value.weight.value == 0)
+            && plan.flows.iter().all(|f| f.value.weight.value == 0)
+        {
             let (line, column) = self.key_location("requests");
             let d = self.source.diagnostic(
                 line,
                 column,
-                "every request has weight 0, so none would ever be sent",
+                "every request and flow has weight 0, so none would ever be sent",
             );
-            self.problem(d.with_help("give at least one request a weight above 0"));
+            self.problem(d.with_help("give at least one request or flow a weight above 0"));
         }
-        out
+        (out, flows)
+    }
+
+    /// Reports a request or step name used before.
+    fn unique_name<'p>(&mut self, seen: &mut HashMap<&'p str, u64>, name: &'p Spanned<String>) {
+        if let Some(first) = seen.insert(name.value.as_str(), name.referenced.line()) {
+            let d = self.at(
+                name.referenced,
+                format!("duplicate request name `{}`", name.value),
+            );
+            self.problem(d.with_help(format!(
+                "request and step names must be unique (first used on line {first})"
+            )));
+        }
     }
 
     fn request(
@@ -591,6 +615,7 @@ impl Validator<'_> {
             expect: spec.expect.status.clone(),
             checks,
             template: None,
+            captures: None,
         }
     }
 
@@ -641,14 +666,23 @@ impl Validator<'_> {
         None
     }
 
-    fn objectives(&mut self, plan: &Plan, requests: &[RequestDef]) -> Vec<Objective> {
-        let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+    fn objectives(
+        &mut self,
+        plan: &Plan,
+        requests: &[RequestDef],
+        flows: &[FlowDef],
+    ) -> Vec<Objective> {
+        let flow_scopes: Vec<String> = flows.iter().map(|f| flow_scope(&f.name)).collect();
+        let names = scope_names(requests, &flow_scopes);
         let mut out = Vec::with_capacity(plan.slo.len());
         for entry in &plan.slo {
             let expr = &entry.value.expr;
             if let Some(scope) = &expr.scope {
                 let what = format!("SLO `{}`", expr.source);
                 self.check_scope(entry.referenced, &what, scope, &names);
+                if is_flow_scope(scope) {
+                    self.flow_objective(entry);
+                }
             }
             let line = entry.referenced.line();
             let window = self.window_rule(entry);
@@ -664,6 +698,27 @@ impl Validator<'_> {
 }
 
 impl Validator<'_> {
+    /// Reports what a flow's objective cannot be: judged per window, or on
+    /// a metric flows do not have.
+    fn flow_objective(&mut self, entry: &Spanned<SloEntry>) {
+        let e = &entry.value;
+        let problem = if matches!(e.expr.metric, Metric::CheckRate | Metric::Dropped) {
+            format!(
+                "SLO `{}`: flows have no `{}`; they have latency metrics (p95, mean, max…), requests, errors, error_rate and rps",
+                e.expr.source, e.expr.metric
+            )
+        } else if e.over.is_some() {
+            format!(
+                "SLO `{}`: a flow's objectives are judged over the whole run, not per window",
+                e.expr.source
+            )
+        } else {
+            return;
+        };
+        let d = self.at(entry.referenced, problem);
+        self.problem(d);
+    }
+
     /// Reports `what` (an SLO or a rule) when its scope names no request.
     fn check_scope(&mut self, at: Location, what: &str, scope: &str, names: &[&str]) {
         if names.contains(&scope) {
@@ -681,8 +736,9 @@ impl Validator<'_> {
     }
 
     /// The regression rules, each scope checked against the plan's requests.
-    fn regression(&mut self, plan: &Plan, requests: &[RequestDef]) -> Vec<Rule> {
-        let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+    fn regression(&mut self, plan: &Plan, requests: &[RequestDef], flows: &[FlowDef]) -> Vec<Rule> {
+        let flow_scopes: Vec<String> = flows.iter().map(|f| flow_scope(&f.name)).collect();
+        let names = scope_names(requests, &flow_scopes);
         for entry in &plan.regression {
             let rule = &entry.value;
             if let Some(scope) = &rule.scope {
@@ -738,6 +794,13 @@ impl Validator<'_> {
             after: e.after.map_or(Duration::ZERO, |a| a.0),
         })
     }
+}
+
+/// What objectives and rules may be scoped to: the requests' names and
+/// `flows` (already `flow.NAME`).
+fn scope_names<'a>(requests: &'a [RequestDef], flows: &'a [String]) -> Vec<&'a str> {
+    let requests = requests.iter().map(|r| r.name.as_str());
+    requests.chain(flows.iter().map(String::as_str)).collect()
 }
 
 /// Checks a base URL: http or https, a host, no path, query or fragment.

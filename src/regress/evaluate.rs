@@ -183,7 +183,7 @@ fn estimate(
     })
 }
 
-/// The statistics a rule reads: its request's, or the overall ones.
+/// The statistics a rule reads: its request's or flow's, or the overall ones.
 fn stats_for<'a>(
     rule: &Rule,
     summary: &'a Summary,
@@ -192,9 +192,7 @@ fn stats_for<'a>(
     match &rule.scope {
         None => Ok(&summary.overall),
         Some(scope) => summary
-            .requests
-            .iter()
-            .find(|r| &r.name == scope)
+            .scoped(scope)
             .ok_or_else(|| RegressError::UnknownScope {
                 rule: rule.source.clone(),
                 scope: scope.clone(),

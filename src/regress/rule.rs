@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::plan::diagnostic::nearest;
-use crate::slo::expr::{Metric, is_request_name, parse_metric, split_scope};
+use crate::slo::expr::{FLOW_PREFIX, Metric, is_request_name, parse_metric, split_scope};
 
 /// What a rule compares.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,10 +100,10 @@ pub fn parse(input: &str) -> Result<Rule, RuleParseError> {
     }
     let (scope, metric_text) = split_scope(lhs);
     if let Some(scope) = scope
-        && !is_request_name(scope)
+        && !is_request_name(scope.strip_prefix(FLOW_PREFIX).unwrap_or(scope))
     {
         return Err(fail(format!(
-            "`{scope}` is not a request name (letters, digits, `_` and `-` only)"
+            "`{scope}` is not a request name or `flow.` and a flow name (letters, digits, `_` and `-` only)"
         )));
     }
     let metric = rule_metric(metric_text).map_err(fail)?;

@@ -98,6 +98,21 @@ fn table(out: &mut String, report: &RunReport<'_>) {
     row(out, "Aggregated", &report.summary.overall);
     out.push('\n');
     service_table(out, report);
+    flow_table(out, report);
+}
+
+/// Flows: iterations ended, those that failed at a step, and the whole
+/// flow's duration over completed iterations.
+fn flow_table(out: &mut String, report: &RunReport<'_>) {
+    let flows = &report.summary.flows;
+    if flows.is_empty() {
+        return;
+    }
+    out.push_str("Flows (iterations; duration of completed ones, in ms)\n");
+    for stats in flows {
+        row(out, &format!("flow.{}", plain_text(&stats.name)), stats);
+    }
+    out.push('\n');
 }
 
 /// Open model: service time (actual send to end of body) beside the latency.

@@ -253,20 +253,11 @@ fn scope_stats<'a>(expr: &SloExpr, summary: &'a Summary) -> Result<&'a RequestSt
     let Some(name) = expr.scope.as_deref() else {
         return Ok(&summary.overall);
     };
-    summary
-        .requests
-        .iter()
-        .find(|stats| stats.name == name)
-        .ok_or_else(|| EvalError::UnknownScope {
-            expression: expr.source.clone(),
-            scope: name.to_string(),
-            known: summary
-                .requests
-                .iter()
-                .map(|stats| stats.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+    summary.scoped(name).ok_or_else(|| EvalError::UnknownScope {
+        expression: expr.source.clone(),
+        scope: name.to_string(),
+        known: summary.scopes(),
+    })
 }
 
 fn observe(expr: &SloExpr, stats: &RequestStats, scope: &str) -> Result<Observation, EvalError> {
@@ -488,6 +479,7 @@ pub(crate) mod fixtures {
             },
             overall,
             requests,
+            flows: Vec::new(),
             shard: None,
             serve: None,
             windows: Vec::new(),

@@ -166,10 +166,10 @@ pub fn parse(input: &str) -> Result<SloExpr, SloParseError> {
     }
     let (scope, metric_text) = split_scope(lhs);
     if let Some(scope) = scope
-        && !is_request_name(scope)
+        && !is_request_name(scope.strip_prefix(FLOW_PREFIX).unwrap_or(scope))
     {
         return Err(fail(format!(
-            "`{scope}` is not a request name (letters, digits, `_` and `-` only)"
+            "`{scope}` is not a request name or `flow.` and a flow name (letters, digits, `_` and `-` only)"
         )));
     }
     let metric = parse_metric(metric_text).map_err(fail)?;
@@ -212,8 +212,26 @@ fn split_op(input: &str) -> Option<(&str, Op, &str)> {
     Some((&input[..at], op, &input[at + len..]))
 }
 
-/// Splits `predict.p99.9` into (`predict`, `p99.9`); a bare metric has no scope.
+/// The prefix of a flow's scope: `flow.checkout.p95`.
+pub const FLOW_PREFIX: &str = "flow.";
+
+/// The scope of flow `name`'s statistics: `flow.NAME`.
+pub fn flow_scope(name: &str) -> String {
+    format!("{FLOW_PREFIX}{name}")
+}
+
+/// Whether `scope` names a flow (`flow.NAME`) rather than a request.
+pub fn is_flow_scope(scope: &str) -> bool {
+    scope.starts_with(FLOW_PREFIX)
+}
+
+/// Splits `predict.p99.9` into (`predict`, `p99.9`) and `flow.login.p95`
+/// into (`flow.login`, `p95`); a bare metric has no scope.
 pub(crate) fn split_scope(lhs: &str) -> (Option<&str>, &str) {
+    if let Some(rest) = lhs.strip_prefix(FLOW_PREFIX) {
+        let end = FLOW_PREFIX.len() + rest.find('.').unwrap_or(rest.len());
+        return (Some(&lhs[..end]), lhs.get(end + 1..).unwrap_or_default());
+    }
     match lhs.split_once('.') {
         // `p99.9` alone is a metric, not scope `p99` + metric `9`.
         Some((head, tail)) if parse_metric(lhs).is_err() || tail.is_empty() => (Some(head), tail),

@@ -1,6 +1,7 @@
 //! What a template sees: `user`, `iteration`, `request`, `env` (the
-//! variables the plan allows), `vars` (the plan's), and one current row per
-//! feeder, by the feeder's name.
+//! variables the plan allows), `vars` (the plan's), one current row per
+//! feeder, by the feeder's name, and in a flow the values earlier steps
+//! captured, by their names.
 
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub struct Context {
     pub vars: Value,
     /// The feeders' current rows, by feeder name.
     pub rows: Vec<(Arc<str>, Value)>,
+    /// The values earlier steps of the flow captured, by name.
+    pub captured: Vec<(Arc<str>, Value)>,
 }
 
 impl Object for Context {
@@ -39,16 +42,19 @@ impl Object for Context {
             _ => self
                 .rows
                 .iter()
+                .chain(&self.captured)
                 .find(|(name, _)| &**name == key)
                 .map(|(_, row)| row.clone())?,
         })
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let names = RESERVED
-            .iter()
-            .map(|n| Value::from(*n))
-            .chain(self.rows.iter().map(|(n, _)| Value::from(&**n)));
+        let names = RESERVED.iter().map(|n| Value::from(*n)).chain(
+            self.rows
+                .iter()
+                .chain(&self.captured)
+                .map(|(n, _)| Value::from(&**n)),
+        );
         Enumerator::Values(names.collect())
     }
 }

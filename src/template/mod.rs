@@ -61,6 +61,19 @@ pub struct Who {
     pub iteration: u64,
     /// Rows drawn per feeder by this user (for `per_user`).
     pub drawn: Vec<u64>,
+    /// The values the steps of the current flow captured so far, by name.
+    pub captured: Vec<(Arc<str>, Value)>,
+}
+
+impl Who {
+    /// Keeps `value` under `name`, replacing an earlier capture of that name.
+    pub fn capture(&mut self, name: &str, value: &serde_json::Value) {
+        let value = Value::from(minijinja::value::Serde(value));
+        match self.captured.iter_mut().find(|(n, _)| &**n == name) {
+            Some((_, old)) => *old = value,
+            None => self.captured.push((Arc::from(name), value)),
+        }
+    }
 }
 
 /// Why a request could not be built.
@@ -160,23 +173,38 @@ impl Templating {
     /// # Errors
     ///
     /// The render error, described.
-    pub fn try_render(&self, name: &str, request: &str) -> Result<String, String> {
+    /// Captured values are stand-in strings, `<captured NAME>`.
+    pub fn try_render(
+        &self,
+        name: &str,
+        request: &str,
+        captured: &[String],
+    ) -> Result<String, String> {
         let rows = self
             .names
             .iter()
             .zip(&self.feeders.all)
             .filter_map(|(n, f)| Some((Arc::clone(n), f.first()?)))
             .collect();
-        let ctx = self.context(request, 0, 0, rows);
+        let captured = captured
+            .iter()
+            .map(|c| {
+                (
+                    Arc::from(c.as_str()),
+                    Value::from(format!("<captured {c}>")),
+                )
+            })
+            .collect();
+        let ctx = self.context(request, (0, 0), rows, captured);
         functions::seeded(self.seed, || self.render(name, &ctx))
     }
 
     fn context(
         &self,
         request: &str,
-        user: u32,
-        iteration: u64,
+        (user, iteration): (u32, u64),
         rows: Vec<(Arc<str>, Value)>,
+        captured: Vec<(Arc<str>, Value)>,
     ) -> Value {
         Value::from_object(Context {
             user,
@@ -185,6 +213,7 @@ impl Templating {
             env: self.env_vars.clone(),
             vars: self.vars.clone(),
             rows,
+            captured,
         })
     }
 
@@ -240,7 +269,7 @@ impl Templating {
                 }
             }
         }
-        let ctx = self.context(&def.name, who.user, iteration, rows);
+        let ctx = self.context(&def.name, (who.user, iteration), rows, who.captured.clone());
         let render = |name: &str| self.render(name, &ctx);
         functions::seeded(seed, || {
             let mut built = def.clone();

@@ -48,10 +48,32 @@ impl Validator<'_> {
         let feeders = self.feeders(plan, load);
         let vars = serde_json::Value::Object(plan.vars.clone().into_iter().collect());
         let mut t = Templating::new(Feeders::new(feeders), env_vars, &vars, load.seed());
-        for (index, (spec, def)) in plan.requests.iter().zip(requests.iter_mut()).enumerate() {
-            let at = spec.value.name.referenced;
+        // In the order of `requests`: the plan's requests, then every flow's
+        // steps, each with the captures of the steps before it.
+        let mut specs: Vec<(&RequestSpec, usize, Option<usize>)> =
+            plan.requests.iter().map(|s| (&s.value, 0, None)).collect();
+        let mut flow_captures = Vec::with_capacity(plan.flows.len());
+        for (f, flow) in plan.flows.iter().enumerate() {
+            let mut captured = Vec::new();
+            for step in &flow.value.steps {
+                specs.push((&step.value, captured.len(), Some(f)));
+                captured.extend(step.value.capture.keys().cloned());
+            }
+            flow_captures.push(captured);
+        }
+        for (index, ((spec, before, flow), def)) in
+            specs.iter().zip(requests.iter_mut()).enumerate()
+        {
+            let all = flow.and_then(|f| flow_captures.get(f));
+            let all = all.map_or(&[][..], Vec::as_slice);
+            let known = Known {
+                host,
+                at: spec.name.referenced,
+                captured: &all[..(*before).min(all.len())],
+                later: &all[(*before).min(all.len())..],
+            };
             def.template = self
-                .request_template(&mut t, index, &spec.value, def, host, at)
+                .request_template(&mut t, index, spec, def, &known)
                 .map(Arc::new);
         }
         t
@@ -131,9 +153,14 @@ impl Validator<'_> {
         index: usize,
         spec: &RequestSpec,
         def: &RequestDef,
-        host: &str,
-        at: Location,
+        known: &Known<'_>,
     ) -> Option<RequestTemplate> {
+        let Known {
+            host,
+            at,
+            captured,
+            later,
+        } = *known;
         let name = &def.name;
         let mut c = Compiled {
             request: name,
@@ -190,12 +217,22 @@ impl Validator<'_> {
                     if !feeders.contains(&i) {
                         feeders.push(i);
                     }
-                } else if !RESERVED.contains(&root.as_str()) {
+                } else if !RESERVED.contains(&root.as_str()) && !captured.contains(&root) {
                     unknown = true;
-                    let known = RESERVED.iter().copied().chain(feeder_names.iter().copied());
-                    let help = match nearest(&root, known) {
-                        Some(n) => format!("did you mean `{n}`?"),
-                        None => known_variables(&feeder_columns),
+                    let known = RESERVED
+                        .iter()
+                        .copied()
+                        .chain(feeder_names.iter().copied())
+                        .chain(captured.iter().map(String::as_str));
+                    let help = if later.contains(&root) {
+                        format!(
+                            "`{root}` is captured by a later step; a step reads only what the steps before it captured"
+                        )
+                    } else {
+                        match nearest(&root, known) {
+                            Some(n) => format!("did you mean `{n}`?"),
+                            None => known_variables(&feeder_columns),
+                        }
                     };
                     let d = self.template_diagnostic(
                         at,
@@ -207,7 +244,7 @@ impl Validator<'_> {
                     self.problem(d.with_help(help));
                 }
             }
-            if !unknown && let Err(e) = t.try_render(id, name) {
+            if !unknown && let Err(e) = t.try_render(id, name, captured) {
                 let d = self.template_diagnostic(
                     at,
                     shown,
@@ -313,6 +350,19 @@ impl Validator<'_> {
     }
 }
 
+/// What one request's templates may read besides the plan's variables.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    /// The host a templated path is appended to.
+    host: &'a str,
+    /// Where the request is in the plan.
+    at: Location,
+    /// The values earlier steps of its flow capture.
+    captured: &'a [String],
+    /// The values it and later steps of its flow capture.
+    later: &'a [String],
+}
+
 /// The templates of one request compiled so far: names and texts.
 struct Compiled<'r> {
     request: &'r str,
@@ -345,7 +395,9 @@ fn typed_shown(source: &str) -> String {
     format!("{{{{{inner}}}}}")
 }
 
-fn is_identifier(name: &str) -> bool {
+/// Whether `name` can be a template variable: letters, digits and `_`, not
+/// starting with a digit.
+pub(super) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
