@@ -276,3 +276,37 @@ fn flows_run_in_the_open_model() {
     assert!(done > health, "{done} flows, {health} health");
     assert_eq!(done, seen.predicts.len() as u64);
 }
+
+#[test]
+fn the_flow_plan_signs_in_then_predicts_against_the_demo_api() {
+    let dir = scratch("flow-plan");
+    let (json, html) = (dir.join("summary.json"), dir.join("report.html"));
+    let out = output(
+        perfgate()
+            .args([
+                "run",
+                "plans/predict-flow.yaml",
+                "--duration",
+                "3s",
+                "--json",
+            ])
+            .arg(&json)
+            .arg("--html")
+            .arg(&html),
+    );
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let r = read_valid_report(&json);
+    let flow = stats(&r["flows"], "session");
+    let iterations = flow["requests"].as_u64().unwrap();
+    assert!(iterations > 20, "{flow:#}");
+    assert_eq!(flow["errors"]["total"], 0);
+    let logins = stats(&r["requests"], "login")["requests"].as_u64().unwrap();
+    let predicts = stats(&r["requests"], "predict-signed-in");
+    // The demo refuses a token it did not hand out: 0 errors means every
+    // predict carried the token its login captured.
+    assert_eq!(predicts["errors"]["total"], 0);
+    assert_eq!(predicts["requests"].as_u64().unwrap(), iterations);
+    assert!(logins >= iterations && logins - iterations <= 10);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains(r#"<section id="flows">"#), "no flows section");
+}

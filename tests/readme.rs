@@ -135,3 +135,24 @@ fn the_templates_example_is_a_valid_plan() {
     );
     assert_eq!(code(&out), 0, "{}", streams(&out));
 }
+
+#[test]
+fn the_flows_example_is_a_valid_plan() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Flows")
+        .nth(1)
+        .expect("the README has a Flows section");
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the section starts with a YAML example");
+    let dir = common::scratch("readme-flows");
+    let plan = format!(
+        "name: readme\nhost: http://127.0.0.1:9\nload: {{users: 1, duration: 1s}}\n{example}"
+    );
+    let path = common::write_plan(&dir, &plan);
+    let out = output(perfgate().arg("validate").arg(&path));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+}

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,12 +20,12 @@ use tokio::net::TcpListener;
 use tokio::time::MissedTickBehavior;
 
 use super::options::DemoOptions;
-use super::{model, validate};
+use super::{login, model, validate};
 
 /// Largest `/predict` body accepted; larger ones get 413.
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// Builds the demo API's routes (`POST /predict`, `GET /health`), for in-process use.
+/// Builds the demo API's routes (`POST /predict`, `POST /login`, `GET /health`), for in-process use.
 ///
 /// Latency and error injection apply to `/predict` only, so that `/health` stays a
 /// reliable readiness probe. No traffic is logged; [`serve`] does that.
@@ -116,6 +116,7 @@ fn app(opts: &DemoOptions) -> (Router, Arc<Traffic>) {
     });
     let router = Router::new()
         .route("/predict", post(predict))
+        .route("/login", post(login::login))
         .route("/health", get(health))
         .fallback(not_found)
         .with_state(injection)
@@ -128,8 +129,12 @@ fn app(opts: &DemoOptions) -> (Router, Arc<Traffic>) {
 /// unless a failure is injected.
 async fn predict(
     State(injection): State<Arc<Injection>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if !login::authorized(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown bearer token");
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {

@@ -80,6 +80,15 @@ pub fn render(report: &RunReport<'_>) -> String {
     for stats in s.requests.iter().chain(std::iter::once(&s.overall)) {
         row(&mut out, stats);
     }
+    if !s.flows.is_empty() {
+        out.push_str(
+            "\n| flow | iterations | failures | avg ms | p50 ms | p95 ms | p99 ms | per s |\n",
+        );
+        out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for stats in &s.flows {
+            row(&mut out, stats);
+        }
+    }
     out
 }
 

@@ -80,6 +80,16 @@ pub fn render(report: &RunReport<'_>) -> Result<String, ReportError> {
                     p.muted { "Measured window (after the warm-up). Latency of timed requests: a connect, timeout or I/O failure has no latency." }
                     (tables::requests(s))
                 }
+                @if !s.flows.is_empty() {
+                    section id="flows" {
+                        h2 { "Flows" }
+                        p.muted {
+                            "Each iteration sends the flow's steps in order (each step is also a row of the requests table). "
+                            "Duration: from the first step's send to the last step's response, over completed iterations; a failed step ends its iteration and counts as its failure."
+                        }
+                        (tables::flows(s))
+                    }
+                }
                 section id="errors" {
                     h2 { "Errors" }
                     (tables::errors(s))

@@ -93,6 +93,26 @@ pub fn requests(summary: &Summary) -> Markup {
     }
 }
 
+/// Per-flow statistics: iterations that ended, those that failed at a
+/// step, and the whole flow's duration over completed iterations.
+pub fn flows(summary: &Summary) -> Markup {
+    let open = summary.load.open.is_some();
+    html! {
+        table.stats {
+            thead { tr {
+                th { "flow" } th.num { "iterations" } th.num { "failures" } th.num { "fail %" }
+                th.num { "per s" } th.num { "fail/s" } th.num { "mean" } th.num { "min" }
+                th.num { "p50" } th.num { "p90" } th.num { "p95" } th.num { "p99" }
+                th.num { "p99.9" } th.num { "max" }
+                @if open { th.num { "dropped" } }
+            } }
+            tbody {
+                @for stats in &summary.flows { (request_row(stats, false, open)) }
+            }
+        }
+    }
+}
+
 fn request_row(stats: &RequestStats, total: bool, open: bool) -> Markup {
     let latency = |f: fn(&LatencySummary) -> f64| {
         stats
