@@ -234,6 +234,15 @@ mod tests {
     }
 
     #[test]
+    fn rules_can_name_flows() {
+        let r = parse("flow.session.p95 +10%").unwrap();
+        assert_eq!(r.scope.as_deref(), Some("flow.session"));
+        assert_eq!(r.metric, RuleMetric::Percentile(95.0));
+        let e = parse("flow.a b.p95 +10%").unwrap_err().to_string();
+        assert!(e.contains("not a request name or `flow.`"), "{e}");
+    }
+
+    #[test]
     fn limits_go_the_way_the_metric_gets_worse() {
         assert!((Allowance::Relative(0.1).limit(20.0, true) - 22.0).abs() < 1e-9);
         assert!((Allowance::Relative(0.05).limit(100.0, false) - 95.0).abs() < 1e-9);

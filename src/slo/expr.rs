@@ -361,6 +361,11 @@ mod tests {
         let e = parse("health-check.error_rate == 0%").unwrap();
         assert_eq!(e.scope.as_deref(), Some("health-check"));
         assert_eq!(e.metric, Metric::ErrorRate);
+        let e = parse("flow.checkout.p99.9 < 2s").unwrap();
+        assert_eq!(e.scope.as_deref(), Some("flow.checkout"));
+        assert_eq!(e.metric, Metric::Percentile(99.9));
+        let e = parse("flow.checkout < 2s").unwrap_err().to_string();
+        assert!(e.contains("metric"), "{e}");
     }
 
     #[test]
