@@ -100,6 +100,16 @@ slo:
     )
 }
 
+/// Runs `text` as a plan in `dir`: the output and the JSON report (checked
+/// against its schema).
+fn run(dir: &std::path::Path, text: &str) -> (std::process::Output, Value) {
+    let path = write_plan(dir, text);
+    let report = dir.join("report.json");
+    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&report));
+    let r = read_valid_report(&report);
+    (out, r)
+}
+
 fn stats<'a>(list: &'a Value, name: &str) -> &'a Value {
     list.as_array()
         .unwrap()
@@ -118,9 +128,7 @@ fn captures_from_step_one_arrive_in_step_two() {
         "u{{ user }}",
         "  - flow.checkout.error_rate == 0%\n",
     );
-    let path = write_plan(&dir, &text);
-    let report = dir.join("report.json");
-    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&report));
+    let (out, r) = run(&dir, &text);
     assert_eq!(code(&out), 0, "{}", streams(&out));
 
     let seen = seen.lock().unwrap();
@@ -139,7 +147,6 @@ fn captures_from_step_one_arrive_in_step_two() {
     }
     assert!(seen.health > 0, "plain requests are mixed in by weight");
 
-    let r = read_valid_report(&report);
     let flow = stats(&r["flows"], "checkout");
     assert_eq!(flow["errors"]["total"], 0);
     let iterations = flow["requests"].as_u64().unwrap();
@@ -178,9 +185,7 @@ fn a_failed_login_ends_the_iteration_and_is_counted() {
         "{{ choice(['ok', 'nobody']) }}-{{ user }}",
         "  - flow.checkout.error_rate < 1%\n",
     );
-    let path = write_plan(&dir, &text);
-    let report = dir.join("report.json");
-    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&report));
+    let (out, r) = run(&dir, &text);
     assert_eq!(
         code(&out),
         1,
@@ -190,7 +195,6 @@ fn a_failed_login_ends_the_iteration_and_is_counted() {
 
     let seen = seen.lock().unwrap();
     assert!(seen.logins_refused > 5 && seen.logins_ok > 5);
-    let r = read_valid_report(&report);
     let flow = stats(&r["flows"], "checkout");
     // Every refused login failed its iteration, and only those.
     assert_eq!(
@@ -232,12 +236,9 @@ fn a_capture_that_finds_nothing_fails_its_step() {
     let dir = scratch("flow-missing-capture");
     let text = plan(&url, "{users: 1, duration: 1s, seed: 3}", "u{{ user }}", "")
         .replace("$.access_token", "$.token");
-    let path = write_plan(&dir, &text);
-    let report = dir.join("report.json");
-    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&report));
+    let (out, r) = run(&dir, &text);
     assert_eq!(code(&out), 1, "{}", streams(&out));
     assert!(seen.lock().unwrap().predicts.is_empty());
-    let r = read_valid_report(&report);
     let login = stats(&r["requests"], "login");
     assert_eq!(login["errors"]["expectation"], login["requests"]);
     let message = login["error_examples"][0]["message"].as_str().unwrap();
@@ -256,16 +257,13 @@ fn flows_run_in_the_open_model() {
         "u{{ user }}",
         "",
     );
-    let path = write_plan(&dir, &text);
-    let report = dir.join("report.json");
-    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&report));
+    let (out, r) = run(&dir, &text);
     assert_eq!(code(&out), 0, "{}", streams(&out));
     let seen = seen.lock().unwrap();
     for (authorization, session) in &seen.predicts {
         let user = session.strip_prefix("/sessions/").unwrap();
         assert_eq!(authorization, &format!("Bearer tok-{user}"));
     }
-    let r = read_valid_report(&report);
     let flow = stats(&r["flows"], "checkout");
     let done = flow["requests"].as_u64().unwrap();
     let health = stats(&r["requests"], "health")["requests"]

@@ -106,16 +106,7 @@ fn the_failing_example_fails_and_says_why() {
 
 #[test]
 fn the_templates_example_is_a_valid_plan() {
-    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
-    let section = readme
-        .split("## Templates and data")
-        .nth(1)
-        .expect("the README has a Templates and data section");
-    let example = section
-        .split("```yaml\n")
-        .nth(1)
-        .and_then(|s| s.split("```").next())
-        .expect("the section starts with a YAML example");
+    let example = yaml_example("## Templates and data");
     let dir = common::scratch("readme-templates");
     std::fs::create_dir_all(dir.join("data")).unwrap();
     std::fs::copy(
@@ -138,16 +129,7 @@ fn the_templates_example_is_a_valid_plan() {
 
 #[test]
 fn the_flows_example_is_a_valid_plan() {
-    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
-    let section = readme
-        .split("## Flows")
-        .nth(1)
-        .expect("the README has a Flows section");
-    let example = section
-        .split("```yaml\n")
-        .nth(1)
-        .and_then(|s| s.split("```").next())
-        .expect("the section starts with a YAML example");
+    let example = yaml_example("## Flows");
     let dir = common::scratch("readme-flows");
     let plan = format!(
         "name: readme\nhost: http://127.0.0.1:9\nload: {{users: 1, duration: 1s}}\n{example}"
@@ -155,4 +137,19 @@ fn the_flows_example_is_a_valid_plan() {
     let path = common::write_plan(&dir, &plan);
     let out = output(perfgate().arg("validate").arg(&path));
     assert_eq!(code(&out), 0, "{}", streams(&out));
+}
+
+/// The first YAML example of the README section headed `heading`.
+fn yaml_example(heading: &str) -> String {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let section = readme
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("the README has a section `{heading}`"));
+    section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the section starts with a YAML example")
+        .to_owned()
 }

@@ -75,39 +75,44 @@ fn values(slo: &SloResult) -> (String, String) {
 
 /// Per-request statistics, the total last (latencies over the measured window).
 pub fn requests(summary: &Summary) -> Markup {
-    let open = summary.load.open.is_some();
-    html! {
-        table.stats {
-            thead { tr {
-                th { "request" } th.num { "requests" } th.num { "failures" } th.num { "fail %" }
-                th.num { "req/s" } th.num { "fail/s" } th.num { "mean" } th.num { "min" }
-                th.num { "p50" } th.num { "p90" } th.num { "p95" } th.num { "p99" }
-                th.num { "p99.9" } th.num { "max" }
-                @if open { th.num { "dropped" } }
-            } }
-            tbody {
-                @for stats in &summary.requests { (request_row(stats, false, open)) }
-            }
-            tfoot { (request_row(&summary.overall, true, open)) }
-        }
-    }
+    let columns = ("request", "requests", "req/s");
+    stats_table(summary, columns, &summary.requests, Some(&summary.overall))
 }
 
 /// Per-flow statistics: iterations that ended, those that failed at a
 /// step, and the whole flow's duration over completed iterations.
 pub fn flows(summary: &Summary) -> Markup {
+    stats_table(
+        summary,
+        ("flow", "iterations", "per s"),
+        &summary.flows,
+        None,
+    )
+}
+
+/// A table of `rows` with `total` at the foot; `(what, counted, rate)` name
+/// the first, second and rate columns.
+fn stats_table(
+    summary: &Summary,
+    (what, counted, rate): (&str, &str, &str),
+    rows: &[RequestStats],
+    total: Option<&RequestStats>,
+) -> Markup {
     let open = summary.load.open.is_some();
     html! {
         table.stats {
             thead { tr {
-                th { "flow" } th.num { "iterations" } th.num { "failures" } th.num { "fail %" }
-                th.num { "per s" } th.num { "fail/s" } th.num { "mean" } th.num { "min" }
+                th { (what) } th.num { (counted) } th.num { "failures" } th.num { "fail %" }
+                th.num { (rate) } th.num { "fail/s" } th.num { "mean" } th.num { "min" }
                 th.num { "p50" } th.num { "p90" } th.num { "p95" } th.num { "p99" }
                 th.num { "p99.9" } th.num { "max" }
                 @if open { th.num { "dropped" } }
             } }
             tbody {
-                @for stats in &summary.flows { (request_row(stats, false, open)) }
+                @for stats in rows { (request_row(stats, false, open)) }
+            }
+            @if let Some(total) = total {
+                tfoot { (request_row(total, true, open)) }
             }
         }
     }
