@@ -138,6 +138,7 @@ fn plan(base: &str) -> ValidPlan {
         reports: ReportPaths::default(),
         secrets: Default::default(),
         templating: Default::default(),
+        client: Default::default(),
         regression: vec![],
         shard: None,
     }

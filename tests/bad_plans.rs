@@ -138,6 +138,19 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("flow_slo", ":10:5", "did you mean `flow.checkout`?"),
     ("flow_slo_check_rate", ":10:5", "flows have no `check_rate`"),
+    ("connections_unknown", ":3:14", "unknown value `pooled`"),
+    (
+        "connections_per_user_open_model",
+        ":4:14",
+        "`connections: per_user` needs the closed model",
+    ),
+    ("ca_file_missing", ":4:12", "cannot read ca_file"),
+    ("ca_file_not_pem", ":3:16", "holds no PEM certificate"),
+    (
+        "proxy_bad_scheme",
+        ":3:8",
+        "invalid proxy `ftp://127.0.0.1:21`: scheme `ftp` is not supported",
+    ),
 ];
 
 #[test]

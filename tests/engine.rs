@@ -183,6 +183,7 @@ fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
         reports: ReportPaths::default(),
         secrets: Default::default(),
         templating: Default::default(),
+        client: Default::default(),
     }
 }
 

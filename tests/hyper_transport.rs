@@ -63,6 +63,7 @@ fn plan(base: &str, users: u32, duration: Duration, requests: Vec<RequestDef>) -
         reports: ReportPaths::default(),
         secrets: Default::default(),
         templating: Default::default(),
+        client: Default::default(),
         regression: vec![],
         shard: None,
     }

@@ -40,6 +40,7 @@ fn def(program: &str, args: &[&str], ready_url: String, timeout: Duration) -> Se
         ready_url,
         timeout,
         stop_grace: Duration::from_secs(3),
+        trust: Default::default(),
     }
 }
 

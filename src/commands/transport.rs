@@ -1,10 +1,12 @@
 //! Which transport sends a run's requests: the lean hyper one for
-//! closed-model plans over plain `http://`, reqwest for everything else
-//! (HTTPS, HTTP/2, the open model). `PERFGATE_TRANSPORT` overrides the choice,
-//! to compare the two.
+//! closed-model plans over plain `http://` with a connection per user,
+//! HTTP/1.1, no gzip and no proxy; reqwest for everything else (HTTPS,
+//! HTTP/2, gzip, a proxy, a shared pool, the open model).
+//! `PERFGATE_TRANSPORT` overrides the choice, to compare the two.
 
 use crate::engine::HyperTransport;
 use crate::plan::ValidPlan;
+use crate::plan::client::Connections;
 use crate::plan::valid::Workload;
 
 /// The environment variable that overrides the choice: `hyper` or `reqwest`.
@@ -15,7 +17,8 @@ pub const OVERRIDE: &str = "PERFGATE_TRANSPORT";
 pub enum Choice {
     /// [`HyperTransport`]: one HTTP/1.1 connection per user.
     Hyper,
-    /// [`crate::engine::ReqwestTransport`]: a shared pool, HTTP/1.1 or HTTP/2, TLS.
+    /// [`crate::engine::ReqwestTransport`]: a connection per user or a shared
+    /// pool, HTTP/1.1 or HTTP/2, TLS, gzip, a proxy.
     Reqwest,
 }
 
@@ -27,7 +30,8 @@ pub enum ChoiceError {
     Unknown(String),
     /// `hyper` asked for a plan it cannot send.
     #[error(
-        "{OVERRIDE}=hyper: the hyper transport sends closed-model plans over plain http:// only"
+        "{OVERRIDE}=hyper: the hyper transport sends closed-model plans over plain http:// only, \
+         with a connection per user, HTTP/1.1, no gzip and no proxy"
     )]
     Unsupported,
 }
@@ -39,7 +43,7 @@ pub enum ChoiceError {
 /// When the override is not a transport's name, or names one that cannot
 /// send `plan`.
 pub fn choose(plan: &ValidPlan, wanted: Option<&str>) -> Result<Choice, ChoiceError> {
-    let fits = matches!(plan.load, Workload::Closed(_)) && HyperTransport::supports(plan);
+    let fits = hyper_fits(plan);
     match wanted.map(str::trim).unwrap_or_default() {
         "" if fits => Ok(Choice::Hyper),
         "" | "reqwest" => Ok(Choice::Reqwest),
@@ -49,26 +53,41 @@ pub fn choose(plan: &ValidPlan, wanted: Option<&str>) -> Result<Choice, ChoiceEr
     }
 }
 
+/// Whether the hyper transport does all `plan` asks: users each with their
+/// own plain HTTP/1.1 connection, nothing more.
+fn hyper_fits(plan: &ValidPlan) -> bool {
+    let c = &plan.client;
+    matches!(plan.load, Workload::Closed(_))
+        && c.connections == Connections::PerUser
+        && !c.http2
+        && !c.gzip
+        && c.proxy.is_none()
+        && HyperTransport::supports(plan)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::Overrides;
 
-    fn plan(host: &str, load: &str) -> ValidPlan {
+    fn plan(host: &str, load: &str, extra: &str) -> ValidPlan {
         let dir = std::env::temp_dir().join(format!("perfgate-choice-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{}.yaml", load.len() + host.len()));
-        let text =
-            format!("name: t\nhost: {host}\nload: {load}\nrequests:\n  - name: a\n    path: /\n");
+        let text = format!(
+            "name: t\nhost: {host}\nload: {load}\n{extra}requests:\n  - name: a\n    path: /\n"
+        );
+        let path = dir.join(format!("{:x}.yaml", fastrand::u64(..)));
         std::fs::write(&path, text).unwrap();
         crate::plan::load(&path, &Overrides::default()).unwrap()
     }
 
+    const CLOSED: &str = "{users: 1, duration: 1s}";
+
     #[test]
     fn hyper_for_closed_plain_http_reqwest_otherwise() {
-        let closed = plan("http://127.0.0.1:1", "{users: 1, duration: 1s}");
-        let tls = plan("https://127.0.0.1:1", "{users: 1, duration: 2s}");
-        let open = plan("http://127.0.0.1:1", "{rate: 10/s, duration: 1s}");
+        let closed = plan("http://127.0.0.1:1", CLOSED, "");
+        let tls = plan("https://127.0.0.1:1", CLOSED, "");
+        let open = plan("http://127.0.0.1:1", "{rate: 10/s, duration: 1s}", "");
         assert_eq!(choose(&closed, None), Ok(Choice::Hyper));
         assert_eq!(choose(&closed, Some("")), Ok(Choice::Hyper));
         assert_eq!(choose(&tls, None), Ok(Choice::Reqwest));
@@ -80,5 +99,29 @@ mod tests {
             choose(&closed, Some("curl")),
             Err(ChoiceError::Unknown("curl".to_owned()))
         );
+    }
+
+    #[test]
+    fn reqwest_for_what_hyper_does_not_do() {
+        let per_user = plan("http://127.0.0.1:1", CLOSED, "connections: per_user\n");
+        assert_eq!(choose(&per_user, None), Ok(Choice::Hyper));
+        for extra in [
+            "connections: shared\n",
+            "http2: true\n",
+            "gzip: true\n",
+            "proxy: http://127.0.0.1:2\n",
+        ] {
+            let p = plan("http://127.0.0.1:1", CLOSED, extra);
+            assert_eq!(choose(&p, None), Ok(Choice::Reqwest), "{extra}");
+            assert_eq!(choose(&p, Some("reqwest")), Ok(Choice::Reqwest), "{extra}");
+            assert_eq!(
+                choose(&p, Some("hyper")),
+                Err(ChoiceError::Unsupported),
+                "{extra}"
+            );
+        }
+        // TLS settings matter to https:// targets only.
+        let insecure = plan("http://127.0.0.1:1", CLOSED, "tls: {insecure: true}\n");
+        assert_eq!(choose(&insecure, None), Ok(Choice::Hyper));
     }
 }

@@ -1,51 +1,64 @@
-//! The real transport: reqwest over HTTP/1.1 or HTTP/2 (rustls with ring).
+//! The general transport: reqwest over HTTP/1.1 or HTTP/2, plain or TLS
+//! (rustls with ring), direct or through the plan's proxy.
 
 use std::error::Error as StdError;
 use std::future::Future;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use reqwest::header::CONTENT_TYPE;
-use reqwest::redirect::Policy;
 
 use super::protocol;
-use super::transport::{Collector, Reply, Transport, TransportError, connect_timeout};
+use super::reqwest_client::{ClientError, Recipe};
+use super::transport::{Collector, Reply, Transport, TransportError};
 use crate::metrics::summary::ErrorKind;
+use crate::plan::client::Connections;
 use crate::plan::valid::{RequestDef, ValidPlan};
 use crate::plan::values::Method;
 
-/// Sends requests with one shared reqwest connection pool.
+/// Sends requests with reqwest, as the plan's `connections` says: with
+/// `per_user` every clone (every closed-model user) builds a client of its
+/// own, so each user keeps its own connection; with `shared` every clone
+/// shares one connection pool.
 ///
 /// Redirects are not followed: a 3xx is the response that is timed and judged
 /// (the default expectation accepts it). No proxy from the environment is used.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// How clones build their own client; `None` when clones share `client`.
+    per_clone: Option<Arc<Recipe>>,
 }
 
-/// The HTTP client could not be built (e.g. no TLS backend available).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot build the HTTP client: {0}")]
-pub struct ClientError(String);
+impl Clone for ReqwestTransport {
+    /// With a client per clone, builds the clone's client; otherwise shares
+    /// the pool.
+    fn clone(&self) -> Self {
+        let client = match &self.per_clone {
+            // The recipe already built `self.client`, so building again from
+            // the same settings succeeds; were it to fail, sharing this
+            // client still sends every request correctly.
+            Some(recipe) => recipe.build().unwrap_or_else(|_| self.client.clone()),
+            None => self.client.clone(),
+        };
+        Self {
+            client,
+            per_clone: self.per_clone.clone(),
+        }
+    }
+}
 
 impl ReqwestTransport {
-    /// A transport for `plan`: up to `users` idle connections kept per host, a
-    /// connect timeout of the longest request timeout (at most 10 s).
+    /// A transport for `plan`'s connection options (see [`Recipe::new`]).
     ///
     /// # Errors
     ///
     /// When the client cannot be built.
     pub fn new(plan: &ValidPlan) -> Result<Self, ClientError> {
-        // Idempotent: a provider that is already installed stays.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(Policy::none())
-            .user_agent(concat!("perfgate/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(usize::try_from(plan.load.concurrency()).unwrap_or(usize::MAX))
-            .connect_timeout(connect_timeout(plan))
-            .build()
-            .map_err(|e| ClientError(describe(&e)))?;
-        Ok(Self { client })
+        let recipe = Recipe::new(plan)?;
+        let client = recipe.build()?;
+        let per_clone = (plan.client.connections == Connections::PerUser).then(|| Arc::new(recipe));
+        Ok(Self { client, per_clone })
     }
 
     fn build(&self, req: &RequestDef) -> reqwest::RequestBuilder {

@@ -194,17 +194,21 @@ fn strip_location(message: &str) -> &str {
 fn reword(message: &str) -> (String, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, tail)) = rest.split_once('`') {
-            let expected: Vec<&str> = tail
-                .trim_start_matches(", expected one of ")
-                .trim_start_matches(", expected ")
-                .split([',', ' '])
-                .map(|s| s.trim_matches('`'))
-                .filter(|s| !s.is_empty() && *s != "or")
-                .collect();
+            let expected = expected_names(tail);
             let help = nearest(field, expected.iter().copied())
                 .map(|k| format!("did you mean `{k}`?"))
                 .or_else(|| Some(format!("valid keys here: {}", expected.join(", "))));
             return (format!("unknown key `{field}`"), help);
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((value, tail)) = rest.split_once('`') {
+            let expected = expected_names(tail);
+            let help = nearest(value, expected.iter().copied()).map_or_else(
+                || format!("valid values here: {}", expected.join(", ")),
+                |k| format!("did you mean `{k}`?"),
+            );
+            return (format!("unknown value `{value}`"), Some(help));
         }
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
@@ -273,6 +277,17 @@ fn reword(message: &str) -> (String, Option<String>) {
     (message.to_string(), None)
 }
 
+/// The names in the tail of serde's "unknown ..." messages:
+/// ``, expected one of `a`, `b`, `c` `` or ``, expected `a` or `b` ``.
+fn expected_names(tail: &str) -> Vec<&str> {
+    tail.trim_start_matches(", expected one of ")
+        .trim_start_matches(", expected ")
+        .split([',', ' '])
+        .map(|s| s.trim_matches('`'))
+        .filter(|s| !s.is_empty() && *s != "or")
+        .collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -319,6 +334,23 @@ mod tests {
         ));
         assert_eq!((d.line, d.column), (4, 10));
         assert!(d.message.contains("whole number"), "{}", d.message);
+    }
+
+    #[test]
+    fn unknown_value_lists_the_valid_ones() {
+        let d = first(&format!(
+            "{HEAD}connections: pooled\nload: {{users: 1, duration: 1s}}\nrequests: []\n"
+        ));
+        assert_eq!((d.line, d.column), (3, 14));
+        assert_eq!(d.message, "unknown value `pooled`");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("valid values here: per_user, shared")
+        );
+        let d = first(&format!(
+            "{HEAD}connections: sharred\nload: {{users: 1, duration: 1s}}\nrequests: []\n"
+        ));
+        assert_eq!(d.help.as_deref(), Some("did you mean `shared`?"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The plan: read (YAML + `${VAR}`), typed, then validated into what the engine runs.
 
+pub mod client;
 pub mod diagnostic;
 pub mod env;
 pub mod load;

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
+use super::client::{Connections, TlsSpec};
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
 use super::values::{Dur, Fraction, Method, Rate, Scalar, ThinkTime};
@@ -67,6 +68,29 @@ pub struct Plan {
     /// Data feeders: rows from files, one per request, read in templates by the feeder's name.
     #[serde(default)]
     pub data: BTreeMap<String, DataSpec>,
+    /// `per_user` (the closed model's default): each user keeps its own
+    /// keep-alive connection, as Locust and k6 users do; `shared`: one pool
+    /// for all users. The open model has no users and always shares one pool.
+    #[schemars(with = "Option<Connections>")]
+    pub connections: Option<Spanned<Connections>>,
+    /// Speak HTTP/2 instead of HTTP/1.1: prior knowledge over `http://`, ALPN
+    /// `h2` over `https://`. Default false.
+    #[serde(default)]
+    pub http2: bool,
+    /// How an `https://` target's certificate is checked. Default: against the
+    /// system's root certificates.
+    #[serde(default)]
+    pub tls: TlsSpec,
+    /// Send `Accept-Encoding: gzip` and decode gzip responses (checks then see
+    /// the decoded body, sizes count decoded bytes). Default false: requests
+    /// are sent as the plan writes them and bodies measured as they arrive.
+    #[serde(default)]
+    pub gzip: bool,
+    /// Send every request through this proxy, e.g. `http://127.0.0.1:3128`.
+    /// Without it no proxy is used, whatever `HTTP_PROXY`, `HTTPS_PROXY` or
+    /// `ALL_PROXY` say.
+    #[schemars(with = "Option<String>")]
+    pub proxy: Option<Spanned<String>>,
 }
 
 /// A data feeder.

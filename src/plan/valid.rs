@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::client::{ClientOptions, Trust};
 use super::secrets::Secrets;
 use super::values::{Method, StatusExpect, ThinkTime};
 use crate::checks::Checks;
@@ -46,6 +47,8 @@ pub struct ValidPlan {
     pub secrets: Secrets,
     /// The compiled templates and the feeders.
     pub templating: Arc<Templating>,
+    /// How connections are made and kept.
+    pub client: ClientOptions,
 }
 
 /// The workload model, resolved.
@@ -267,4 +270,6 @@ pub struct ServeDef {
     pub timeout: Duration,
     /// How long the command may take to exit after SIGTERM before SIGKILL.
     pub stop_grace: Duration,
+    /// How the probe checks an `https://` target's certificate: as the load does.
+    pub trust: Trust,
 }

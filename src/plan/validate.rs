@@ -12,6 +12,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde_saphyr::{Location, Spanned};
 use url::Url;
 
+use super::client::Trust;
 use super::diagnostic::{Diagnostic, nearest};
 use super::load::{PlanError, PlanSource};
 use super::serve_spec::ServeSpec;
@@ -38,6 +39,7 @@ pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
 mod flows;
+mod client;
 mod templating;
 
 /// The largest `json_file` accepted.
@@ -88,11 +90,12 @@ pub fn validate(
         problems: Vec::new(),
     };
     let host = v.host(&plan.host, overrides.host.as_deref());
+    let load = v.load(&plan, overrides);
+    let client = v.client(&plan, &load);
     let serve = match (&plan.serve, &overrides.host) {
-        (Some(spec), None) => v.serve(spec, &host),
+        (Some(spec), None) => v.serve(spec, &host, &client.trust),
         _ => None,
     };
-    let load = v.load(&plan, overrides);
     let default_timeout = v.timeout(plan.defaults.timeout, None);
     let (mut requests, flows) = v.requests(&plan, &host, default_timeout);
     let templating = v.templating(&plan, &load, &host, &mut requests);
@@ -135,6 +138,7 @@ pub fn validate(
         },
         secrets,
         templating: Arc::new(templating),
+        client,
     })
 }
 
@@ -181,7 +185,7 @@ impl Validator<'_> {
         }
     }
 
-    fn serve(&mut self, spec: &ServeSpec, host: &str) -> Option<ServeDef> {
+    fn serve(&mut self, spec: &ServeSpec, host: &str, trust: &Trust) -> Option<ServeDef> {
         let Some((first, args)) = spec.command.value.split_first() else {
             let d = self.at(spec.command.referenced, "`serve.command` is empty");
             self.problem(
@@ -218,6 +222,7 @@ impl Validator<'_> {
             ready_url: format!("{host}{}", spec.ready.path),
             timeout: spec.timeout.map_or(DEFAULT_SERVE_TIMEOUT, |d| d.0),
             stop_grace: spec.stop_grace.map_or(DEFAULT_STOP_GRACE, |d| d.0),
+            trust: trust.clone(),
         })
     }
 

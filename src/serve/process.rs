@@ -108,6 +108,7 @@ mod tests {
             ready_url: "http://127.0.0.1:1/".to_owned(),
             timeout: Duration::from_secs(1),
             stop_grace: Duration::from_secs(1),
+            trust: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use reqwest::redirect::Policy;
 
 use super::error::ServeError;
 use crate::engine::reqwest_transport::{describe as causes, method};
+use crate::engine::tls;
 use crate::plan::valid::ServeDef;
 
 /// The longest a single probe may take.
@@ -26,11 +27,14 @@ pub(super) struct Probe {
 }
 
 impl Probe {
-    /// A probe for `def`'s ready method and URL.
+    /// A probe for `def`'s ready method and URL, trusting certificates as
+    /// the load will.
     pub(super) fn new(def: &ServeDef) -> Result<Self, ServeError> {
-        // Idempotent: a provider that is already installed stays.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls =
+            tls::client_config(&def.trust, false).map_err(|e| ServeError::Client(causes(&e)))?;
         let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .gzip(false)
             .no_proxy()
             .redirect(Policy::none())
             .user_agent(concat!("perfgate/", env!("CARGO_PKG_VERSION")))
