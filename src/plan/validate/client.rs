@@ -153,7 +153,7 @@ pub fn ca_certificates(text: &[u8]) -> Result<Vec<CertificateDer<'static>>, CaFi
 fn pem_problem(e: &pem::Error) -> String {
     match e {
         pem::Error::MissingSectionEnd { end_marker } => format!(
-            "a section has no `{}` line",
+            "a section has no `-----END {}-----` line",
             String::from_utf8_lossy(end_marker)
         ),
         pem::Error::IllegalSectionStart { line } => format!(
