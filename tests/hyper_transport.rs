@@ -277,8 +277,8 @@ async fn echo_target() -> (String, Arc<AtomicU64>) {
                         }
                     }
                     let body: Vec<u8> = pending.drain(..end + 4 + length).skip(end + 4).collect();
-                    let mut reply = format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n")
-                        .into_bytes();
+                    let mut reply =
+                        format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n").into_bytes();
                     reply.extend_from_slice(&body);
                     if socket.write_all(&reply).await.is_err() {
                         return;
