@@ -6,6 +6,8 @@
 # think time) against nginx on 127.0.0.1. The same two measures with a
 # one-row CSV give the baseline, so the table shows what the rows themselves
 # cost: (RSS − baseline RSS) ÷ file size.
+# Measured on 2 shared CPUs: 1,534,261 rows, 76 bytes a row, 1.17× the file
+# (peak RSS 122 MB for validate, 126 MB for the run).
 #
 # A benchmark, not a test. Run from anywhere (nginx-light must be installed):
 #   benches/feeder_memory.sh [SIZE_MB]
