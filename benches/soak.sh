@@ -3,6 +3,9 @@
 # 127.0.0.1. Samples perfgate's RSS (VmRSS from /proc) every 10 s, prints the
 # samples, and whether the last is at most 10% above the sample at 1 minute
 # (issue 8: memory stays flat). Run by hand, not in CI.
+# The RSS keeps the high-water mark of requests in flight at once (a stall of
+# the target steps it up; see README, Performance), so read the samples with the
+# most requests in flight at once, which it prints.
 #
 #   benches/soak.sh [SECONDS]     # default 600
 set -euo pipefail
@@ -44,6 +47,9 @@ while kill -0 "$pg" 2>/dev/null; do
 done
 wait "$pg" || true
 cat "$work/out"
+python3 -c "
+import json; l = json.load(open('$work/report.json'))['load']
+print(f\"most requests in flight at once: {l['peak_users']}\")" || true
 printf '%s\n' "${samples[@]}" | python3 -c '
 import sys
 s = [tuple(map(int, l.split())) for l in sys.stdin if l.strip()]

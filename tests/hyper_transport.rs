@@ -244,3 +244,76 @@ fn a_request_unlike_the_prepared_ones_is_built_for_its_send() {
     assert!(err.message.contains("x-bad"), "{}", err.message);
     assert_eq!(target.received(), 1);
 }
+
+/// A target that answers every request with the request's body, on
+/// kept-alive connections; counts the connections.
+async fn echo_target() -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let accepted = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut pending = Vec::new();
+                let mut buf = [0u8; 1024];
+                loop {
+                    let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => pending.extend_from_slice(&buf[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().expect("a length"));
+                    while pending.len() < end + 4 + length {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => pending.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let body: Vec<u8> = pending.drain(..end + 4 + length).skip(end + 4).collect();
+                    let mut reply =
+                        format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n").into_bytes();
+                    reply.extend_from_slice(&body);
+                    if socket.write_all(&reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (base, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rendered_body_goes_with_the_prepared_head() {
+    let (base, accepted) = echo_target().await;
+    let mut req = request(&base, BOUND);
+    req.method = Method::POST;
+    req.body = Some(Body {
+        bytes: Arc::from(&b"{}"[..]),
+        content_type: "application/json",
+    });
+    let p = plan(&base, 1, Duration::from_secs(1), vec![req]);
+    let transport = HyperTransport::new(&p).expect("transport");
+    let mut rendered = p.requests[0].clone();
+    rendered.body = Some(Body {
+        bytes: Arc::from(&br#"{"Age":34.5}"#[..]),
+        content_type: "application/json",
+    });
+    let mut other_head = rendered.clone();
+    other_head.headers = vec![("x-trace".to_owned(), "7".to_owned())];
+    for (req, size) in [(&p.requests[0], 2), (&rendered, 12), (&other_head, 12)] {
+        let reply = transport.send(req).await.expect("a reply");
+        assert_eq!((reply.status, reply.size), (200, size));
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}

@@ -13,6 +13,7 @@ mod batch;
 mod read;
 mod row;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use minijinja::Value;
@@ -20,6 +21,60 @@ use tokio::sync::watch;
 
 pub use batch::Batch;
 pub use read::{DataError, read_rows};
+use row::Table;
+
+/// A feeder's rows: a CSV file's packed in a [`Table`], any other file's as
+/// template values.
+#[derive(Debug)]
+pub enum Rows {
+    /// Rows packed, made into template values when drawn.
+    Table(Arc<Table>),
+    /// Rows as template values.
+    Values(Vec<Value>),
+}
+
+impl From<Vec<Value>> for Rows {
+    fn from(values: Vec<Value>) -> Rows {
+        Rows::Values(values)
+    }
+}
+
+impl Rows {
+    /// How many rows there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Table(t) => t.len(),
+            Rows::Values(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `index` (0-based), as templates see it.
+    pub fn get(&self, index: usize) -> Option<Value> {
+        match self {
+            Rows::Table(t) => t.row(index),
+            Rows::Values(v) => v.get(index).cloned(),
+        }
+    }
+
+    /// The rows whose positions `keep` accepts, in order.
+    fn retain(self, keep: impl Fn(usize) -> bool) -> Rows {
+        match self {
+            Rows::Table(t) => Rows::Table(Arc::new(t.retain(keep))),
+            Rows::Values(v) => Rows::Values(
+                v.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(_, row)| row)
+                    .collect(),
+            ),
+        }
+    }
+}
 
 /// How a feeder hands out its rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
@@ -52,7 +107,7 @@ pub enum OnEnd {
 pub struct Feeder {
     /// Its name in the plan, and in templates.
     pub name: String,
-    rows: Vec<Value>,
+    rows: Rows,
     order: Order,
     on_end: OnEnd,
     /// Draws so far, for the shared orders.
@@ -82,7 +137,14 @@ pub struct Drawer<'a> {
 
 impl Feeder {
     /// A feeder over `rows` (at least one).
-    pub fn new(name: String, rows: Vec<Value>, order: Order, on_end: OnEnd, seed: u64) -> Feeder {
+    pub fn new(
+        name: String,
+        rows: impl Into<Rows>,
+        order: Order,
+        on_end: OnEnd,
+        seed: u64,
+    ) -> Feeder {
+        let rows = rows.into();
         let mut permutation: Vec<u32> = Vec::new();
         if order == Order::Shuffle {
             permutation = (0..u32::try_from(rows.len()).unwrap_or(u32::MAX)).collect();
@@ -104,13 +166,8 @@ impl Feeder {
     /// Keeps only the rows (0-based positions in the file) that `keep`
     /// accepts, for a shard's share; the order is redrawn from `seed`.
     pub fn retain_rows(&mut self, keep: impl Fn(u64) -> bool, seed: u64) {
-        let rows = std::mem::take(&mut self.rows);
-        self.rows = rows
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i as u64))
-            .map(|(_, row)| row)
-            .collect();
+        let rows = std::mem::replace(&mut self.rows, Rows::Values(Vec::new()));
+        self.rows = rows.retain(|i| keep(i as u64));
         if self.order == Order::Shuffle {
             self.permutation = (0..u32::try_from(self.rows.len()).unwrap_or(u32::MAX)).collect();
             fastrand::Rng::with_seed(seed).shuffle(&mut self.permutation);
@@ -165,10 +222,7 @@ impl Feeder {
                 user + (k % owned) * users
             }
         };
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.rows.get(i))
-            .cloned()
+        usize::try_from(index).ok().and_then(|i| self.rows.get(i))
     }
 
     /// Whether running out ends the run now: at once for the shared orders;
@@ -183,8 +237,10 @@ impl Feeder {
 
     /// Every value of column `column`, as text (for redacting secret columns).
     pub fn values_of<'a>(&'a self, column: &'a str) -> impl Iterator<Item = String> + 'a {
-        self.rows.iter().filter_map(move |row| {
-            row.get_attr(column)
+        (0..self.rows.len()).filter_map(move |i| {
+            self.rows
+                .get(i)?
+                .get_attr(column)
                 .ok()
                 .filter(|v| !v.is_undefined() && !v.is_none())
                 .map(|v| v.to_string())
@@ -205,7 +261,7 @@ impl Feeder {
     /// The column names of the first row, for messages.
     pub fn columns(&self) -> Vec<String> {
         self.rows
-            .first()
+            .get(0)
             .and_then(|row| row.try_iter().ok())
             .map(|keys| keys.map(|k| k.to_string()).collect())
             .unwrap_or_default()
@@ -215,12 +271,14 @@ impl Feeder {
     /// first rows), for checking templates before the run.
     pub fn first(&self) -> Option<Value> {
         match self.batch {
-            None => self.rows.first().cloned(),
+            None => self.rows.get(0),
             Some(batch) => {
                 let n = usize::try_from(batch.max)
                     .unwrap_or(usize::MAX)
                     .min(self.rows.len());
-                Some(Value::from(self.rows[..n].to_vec()))
+                Some(Value::from(
+                    (0..n).filter_map(|i| self.rows.get(i)).collect::<Vec<_>>(),
+                ))
             }
         }
     }

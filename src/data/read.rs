@@ -9,7 +9,8 @@ use std::sync::Arc;
 use minijinja::Value;
 use minijinja::value::Serde;
 
-use super::row::Row;
+use super::Rows;
+use super::row::{Cell, Table};
 
 /// The largest data file accepted.
 pub const MAX_DATA_BYTES: u64 = 1024 * 1024 * 1024;
@@ -51,7 +52,7 @@ pub enum DataError {
 ///
 /// When the file cannot be read, is larger than [`MAX_DATA_BYTES`], has an
 /// unknown extension, no rows, or a malformed row (with its line).
-pub fn read_rows(path: &Path, text: &[String]) -> Result<Vec<Value>, DataError> {
+pub fn read_rows(path: &Path, text: &[String]) -> Result<Rows, DataError> {
     let shown = path.display().to_string();
     let read_err = |reason: String| DataError::Read {
         path: shown.clone(),
@@ -67,9 +68,9 @@ pub fn read_rows(path: &Path, text: &[String]) -> Result<Vec<Value>, DataError> 
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let rows = match ext.as_deref() {
-        Some("csv") => csv_rows(limited, &shown, text)?,
-        Some("jsonl" | "ndjson") => jsonl_rows(limited, &shown)?,
-        Some("json") => json_rows(limited, &shown)?,
+        Some("csv") => Rows::Table(Arc::new(csv_rows(limited, &shown, text)?)),
+        Some("jsonl" | "ndjson") => Rows::Values(jsonl_rows(limited, &shown)?),
+        Some("json") => Rows::Values(json_rows(limited, &shown)?),
         _ => {
             return Err(read_err(
                 "unknown format; expected a `.csv`, `.jsonl` or `.json` file".into(),
@@ -94,34 +95,35 @@ fn csv_rows(
     input: std::io::Take<std::fs::File>,
     path: &str,
     text: &[String],
-) -> Result<Vec<Value>, DataError> {
+) -> Result<Table, DataError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
     let columns: Arc<[Arc<str>]> = header.iter().map(Arc::from).collect();
     let as_text: Vec<bool> = header.iter().map(|h| text.iter().any(|t| t == h)).collect();
-    let mut rows = Vec::new();
+    let mut rows = Table::new(columns);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => rows.push(Row::value(
-                Arc::clone(&columns),
-                record
-                    .iter()
-                    .zip(&as_text)
-                    .map(|(cell, &keep)| match (keep, cell) {
-                        (true, "") => Value::from(()),
-                        (true, _) => Value::from(cell),
-                        (false, _) => infer(cell),
-                    })
-                    .collect(),
-            )),
+            Ok(true) => {
+                rows.push(
+                    record
+                        .iter()
+                        .zip(&as_text)
+                        .map(|(cell, &keep)| match (keep, cell) {
+                            (true, "") => Cell::Null,
+                            (true, _) => Cell::Text(cell),
+                            (false, _) => infer(cell),
+                        }),
+                )
+            }
             Err(e) => return Err(csv_error(path, &e)),
         }
     }
     if reader.into_inner().limit() == 0 {
         return Err(too_large(path));
     }
+    rows.shrink();
     Ok(rows)
 }
 
@@ -142,18 +144,18 @@ fn csv_error(path: &str, e: &csv::Error) -> DataError {
 
 /// A CSV cell's value: empty is null, then booleans, numbers (not with a
 /// leading zero, so that codes such as `007` stay text), else the text.
-fn infer(cell: &str) -> Value {
+fn infer(cell: &str) -> Cell<'_> {
     match cell {
-        "" => return Value::from(()),
-        "true" => return Value::from(true),
-        "false" => return Value::from(false),
+        "" => return Cell::Null,
+        "true" => return Cell::Bool(true),
+        "false" => return Cell::Bool(false),
         _ => {}
     }
     let digits = cell.trim_start_matches('-');
     let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
     if !leading_zero {
         if let Ok(n) = cell.parse::<i64>() {
-            return Value::from(n);
+            return Cell::Int(n);
         }
         if let Ok(x) = cell.parse::<f64>()
             && x.is_finite()
@@ -161,10 +163,10 @@ fn infer(cell: &str) -> Value {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
         {
-            return Value::from(x);
+            return Cell::Float(x);
         }
     }
-    Value::from(cell)
+    Cell::Text(cell)
 }
 
 /// One JSON object per line; blank lines are skipped.
@@ -244,18 +246,20 @@ mod tests {
 
     #[test]
     fn infers_types() {
-        assert!(infer("").is_none());
-        assert_eq!(infer("true"), Value::from(true));
-        assert_eq!(infer("42"), Value::from(42));
-        assert_eq!(infer("-3.5"), Value::from(-3.5));
-        assert_eq!(infer("007"), Value::from("007"));
-        assert_eq!(infer("0.25"), Value::from(0.25));
-        assert_eq!(infer("inf"), Value::from("inf"));
-        assert_eq!(infer("Kelly, Mr. James"), Value::from("Kelly, Mr. James"));
+        assert_eq!(infer(""), Cell::Null);
+        assert_eq!(infer("true"), Cell::Bool(true));
+        assert_eq!(infer("42"), Cell::Int(42));
+        assert_eq!(infer("-3.5"), Cell::Float(-3.5));
+        assert_eq!(infer("007"), Cell::Text("007"));
+        assert_eq!(infer("0.25"), Cell::Float(0.25));
+        assert_eq!(infer("inf"), Cell::Text("inf"));
+        assert_eq!(infer("Kelly, Mr. James"), Cell::Text("Kelly, Mr. James"));
     }
 
+    /// Every row of `path`, as template values.
     fn read_rows_plain(path: &Path) -> Result<Vec<Value>, DataError> {
-        read_rows(path, &[])
+        let rows = read_rows(path, &[])?;
+        Ok((0..rows.len()).filter_map(|i| rows.get(i)).collect())
     }
 
     #[test]
@@ -265,6 +269,7 @@ mod tests {
             &["ticket".into()],
         )
         .unwrap();
+        let rows: Vec<Value> = (0..rows.len()).filter_map(|i| rows.get(i)).collect();
         assert_eq!(rows[0].get_attr("ticket").unwrap(), Value::from("330911"));
         assert!(rows[1].get_attr("ticket").unwrap().is_none());
         assert_eq!(rows[0].get_attr("n").unwrap(), Value::from(1));

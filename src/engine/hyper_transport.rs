@@ -122,13 +122,17 @@ impl HyperTransport {
         plan.requests.iter().all(|r| prepare(r).is_ok())
     }
 
-    /// The prepared form of `req`: the one built at start, or (for a request
-    /// that was not in the plan) built now.
+    /// The prepared form of `req`: the one built at start; its head with
+    /// `req`'s body when only the body was rendered for this send; or (for a
+    /// request whose head is not in the plan) built now.
     fn prepared(&self, req: &RequestDef) -> Result<PreparedRef<'_>, TransportError> {
-        let found = self.shared.prepared.iter().find(|p| p.is_for(req));
-        match found {
-            Some(p) => Ok(PreparedRef::Shared(p)),
-            None => prepare(req)
+        let found = self.shared.prepared.iter().find(|p| p.same_head(req));
+        match (found, &req.body) {
+            (Some(p), _) if p.same_body(req) => Ok(PreparedRef::Shared(p)),
+            (Some(p), Some(body)) => {
+                Ok(PreparedRef::Body(p, Bytes::from_owner(body.bytes.clone())))
+            }
+            _ => prepare(req)
                 .map(|p| PreparedRef::Owned(Box::new(p)))
                 .map_err(|e| TransportError {
                     kind: ErrorKind::Connect,
@@ -152,24 +156,25 @@ impl HyperTransport {
         }
     }
 
-    async fn exchange(&self, req: &RequestDef, p: &Prepared) -> Result<Reply, TransportError> {
-        // An idle connection the target has closed meanwhile is replaced.
-        let idle = match self.take_idle() {
-            Some(mut conn) => conn.ready().await.ok().map(|()| conn),
-            None => None,
-        };
+    async fn exchange(
+        &self,
+        req: &RequestDef,
+        (p, body): (&Prepared, &Bytes),
+    ) -> Result<Reply, TransportError> {
+        let idle = self.take_idle();
         let reused = idle.is_some();
         let mut conn = match idle {
             Some(conn) => conn,
             None => connect(&p.authority, self.shared.connect_timeout).await?,
         };
-        let response = match send_on(&mut conn, p).await {
+        let response = match send_on(&mut conn, p, body).await {
             Ok(response) => response,
-            // The target closed an idle connection before reading the request:
-            // nothing was sent, so send it once more on a new connection.
-            Err(e) if reused && e.is_canceled() => {
+            // The target closed the idle connection meanwhile, or before
+            // reading the request: nothing was sent, so send it once more on
+            // a new connection.
+            Err(e) if reused && (e.is_canceled() || e.is_closed()) => {
                 conn = connect(&p.authority, self.shared.connect_timeout).await?;
-                send_on(&mut conn, p).await.map_err(classify)?
+                send_on(&mut conn, p, body).await.map_err(classify)?
             }
             Err(e) => return Err(classify(e)),
         };
@@ -194,7 +199,7 @@ impl HyperTransport {
 impl Transport for HyperTransport {
     async fn send(&self, req: &RequestDef) -> Result<Reply, TransportError> {
         let prepared = self.prepared(req)?;
-        match tokio::time::timeout(req.timeout, self.exchange(req, prepared.get())).await {
+        match tokio::time::timeout(req.timeout, self.exchange(req, prepared.parts())).await {
             Ok(result) => result,
             Err(_) => Err(TransportError {
                 kind: ErrorKind::Timeout,
@@ -208,16 +213,14 @@ impl Transport for HyperTransport {
 }
 
 impl Prepared {
-    /// Whether this was built from a definition that sends what `req` sends
-    /// (a request whose parts were rendered for one send is not).
-    fn is_for(&self, req: &RequestDef) -> bool {
+    /// Whether this was built from a definition whose head (method, URL,
+    /// query, headers, and whether a body of which content type follows) is
+    /// what `req` sends: a request whose head was rendered for one send is not.
+    fn same_head(&self, req: &RequestDef) -> bool {
         let d = &self.def;
-        let same_body = match (&d.body, &req.body) {
+        let same_kind = match (&d.body, &req.body) {
             (None, None) => true,
-            (Some(a), Some(b)) => {
-                a.content_type == b.content_type
-                    && (Arc::ptr_eq(&a.bytes, &b.bytes) || a.bytes == b.bytes)
-            }
+            (Some(a), Some(b)) => a.content_type == b.content_type,
             _ => false,
         };
         d.name == req.name
@@ -225,32 +228,48 @@ impl Prepared {
             && d.url == req.url
             && d.query == req.query
             && d.headers == req.headers
-            && same_body
+            && same_kind
     }
-}
 
-/// A prepared request, shared or built for one send.
-enum PreparedRef<'a> {
-    Shared(&'a Prepared),
-    Owned(Box<Prepared>),
-}
-
-impl PreparedRef<'_> {
-    fn get(&self) -> &Prepared {
-        match self {
-            PreparedRef::Shared(p) => p,
-            PreparedRef::Owned(p) => p,
+    /// Whether `req` sends the body this was built with.
+    fn same_body(&self, req: &RequestDef) -> bool {
+        match (&self.def.body, &req.body) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(&a.bytes, &b.bytes) || a.bytes == b.bytes,
+            _ => false,
         }
     }
 }
 
-/// Sends `p` on `conn` once it is ready; returns at the response head.
+/// A prepared request: shared, a shared head with a body rendered for this
+/// send, or built for this send.
+enum PreparedRef<'a> {
+    Shared(&'a Prepared),
+    Body(&'a Prepared, Bytes),
+    Owned(Box<Prepared>),
+}
+
+impl PreparedRef<'_> {
+    /// The head to send, and the body.
+    fn parts(&self) -> (&Prepared, &Bytes) {
+        match self {
+            PreparedRef::Shared(p) => (p, &p.body),
+            PreparedRef::Body(p, body) => (p, body),
+            PreparedRef::Owned(p) => (p, &p.body),
+        }
+    }
+}
+
+/// Sends `p`'s head with `body` on `conn` once it is ready (the one wait for
+/// readiness: a closed idle connection fails here, before anything is sent);
+/// returns at the response head.
 async fn send_on(
     conn: &mut SendRequest<Body>,
     p: &Prepared,
+    body: &Bytes,
 ) -> Result<hyper::Response<hyper::body::Incoming>, hyper::Error> {
     conn.ready().await?;
-    let mut request = Request::new(Full::new(p.body.clone()));
+    let mut request = Request::new(Full::new(body.clone()));
     *request.method_mut() = p.method.clone();
     *request.uri_mut() = p.uri.clone();
     *request.headers_mut() = p.headers.clone();

@@ -5,7 +5,9 @@
 //! per-request path takes no lock shared by all users. Each shard also keeps a
 //! current-second window (counts and a 2-significant-figure histogram) that
 //! [`Recorder::close_second`] swaps out once a second to build the time series;
-//! memory stays flat however long the run.
+//! the windows swapped out are cleared and kept for the next second, so
+//! closing a second allocates no histogram per shard and memory stays flat
+//! however long the run.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -79,6 +81,9 @@ pub struct Recorder {
     names: Vec<String>,
     shards: Box<[Mutex<Shard>]>,
     series: Mutex<Series>,
+    /// Cleared windows, one per request name, swapped into each shard at
+    /// the next [`Recorder::close_second`].
+    spare: Mutex<Vec<Window>>,
 }
 
 #[derive(Debug)]
@@ -139,10 +144,12 @@ impl Recorder {
             overall: Vec::new(),
             requests: vec![Vec::new(); names.len()],
         };
+        let spare = names.iter().map(|_| Window::new()).collect();
         Self {
             names,
             shards,
             series: Mutex::new(series),
+            spare: Mutex::new(spare),
         }
     }
 
@@ -211,19 +218,22 @@ impl Recorder {
     /// and returns the overall numbers. The caller keeps `t` increasing.
     pub fn close_second(&self, t: u64, users: u32) -> Second {
         let mut merged: Vec<Window> = self.names.iter().map(|_| Window::new()).collect();
+        let mut spare = lock(&self.spare);
         for shard in self.shards.iter() {
-            let mut fresh: Vec<Window> = self.names.iter().map(|_| Window::new()).collect();
             {
                 let mut shard = lock(shard);
-                for (slot, new) in shard.slots.iter_mut().zip(fresh.iter_mut()) {
+                for (slot, new) in shard.slots.iter_mut().zip(spare.iter_mut()) {
                     std::mem::swap(&mut slot.window, new);
                 }
             }
-            // `fresh` now holds the windows taken out, merged outside the lock.
-            for (into, from) in merged.iter_mut().zip(&fresh) {
+            // `spare` now holds the windows taken out: merged outside the
+            // lock, then cleared for the next shard (or second).
+            for (into, from) in merged.iter_mut().zip(spare.iter_mut()) {
                 into.merge(from);
+                from.clear();
             }
         }
+        drop(spare);
         let mut overall = Window::new();
         let mut series = lock(&self.series);
         for (points, window) in series.requests.iter_mut().zip(&merged) {
@@ -381,6 +391,13 @@ impl Window {
             errors: 0,
             hist,
         }
+    }
+
+    /// Empties the window, keeping its histogram's memory.
+    pub fn clear(&mut self) {
+        self.requests = 0;
+        self.errors = 0;
+        self.hist.reset();
     }
 
     /// Adds another window's counts and latencies.

@@ -96,10 +96,7 @@ impl Templating {
         vars: &serde_json::Value,
         seed: u64,
     ) -> Templating {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        functions::register(&mut env);
+        let env = environment();
         let names = feeders
             .all
             .iter()
@@ -290,7 +287,7 @@ impl Templating {
             }
             if let (Some(body), Some(old)) = (&t.body, &def.body) {
                 built.body = Some(Body {
-                    bytes: render_body(body, &render)?,
+                    bytes: render_body(body, &render, &|fused| fused.render(&ctx))?,
                     content_type: old.content_type,
                 });
             }
@@ -298,6 +295,16 @@ impl Templating {
         })
         .map_err(BuildError::Render)
     }
+}
+
+/// An environment with the settings and functions every template has:
+/// strict undefined behaviour, no escaping.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    functions::register(&mut env);
+    env
 }
 
 /// One render's seed from the run's seed, the user, the iteration and the

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::body::{self, Node};
+use super::body::{self, Fused, Node};
 
 /// A text that is fixed or rendered by a named template.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +70,7 @@ fn collect<'a>(node: &'a Node, names: &mut Vec<&'a str>) {
         Node::Text(n) | Node::Typed(n) => names.push(n),
         Node::Array(items) => items.iter().for_each(|i| collect(i, names)),
         Node::Object(fields) => fields.iter().for_each(|(_, v)| collect(v, names)),
+        Node::Fused(f) => collect(&f.nodes, names),
     }
 }
 
@@ -94,7 +95,8 @@ pub fn render_parts(
         .collect()
 }
 
-/// The rendered body bytes.
+/// The rendered body bytes: a fused JSON body by `fused`, anything else
+/// by `render`, which takes a template name.
 ///
 /// # Errors
 ///
@@ -102,9 +104,11 @@ pub fn render_parts(
 pub fn render_body(
     body: &BodyTemplate,
     render: &impl Fn(&str) -> Result<String, String>,
+    fused: &impl Fn(&Fused) -> Result<String, String>,
 ) -> Result<Arc<[u8]>, String> {
     match body {
         BodyTemplate::Text(name) => Ok(Arc::from(render(name)?.into_bytes())),
+        BodyTemplate::Json(Node::Fused(f)) => Ok(Arc::from(fused(f)?.into_bytes())),
         BodyTemplate::Json(node) => {
             let mut out = Vec::with_capacity(256);
             body::render(node, &mut out, render)?;
