@@ -38,8 +38,8 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 pub const DEFAULT_SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a served command may take to exit after SIGTERM unless the plan says otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
-mod flows;
 mod client;
+mod flows;
 mod templating;
 
 /// The largest `json_file` accepted.
