@@ -106,6 +106,33 @@ fn every_user_keeps_one_connection() {
 /// A target that answers each request on a connection, then closes it:
 /// with `connection: close`, or without a word after `linger`.
 async fn closing_target(announce: bool, linger: Duration) -> (String, Arc<AtomicU64>) {
+    counting_target(move |mut socket| async move {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let reply: &[u8] = if announce {
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+        } else {
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        };
+        let _ = socket.write_all(reply).await;
+        tokio::time::sleep(linger).await;
+    })
+    .await
+}
+
+/// A target on 127.0.0.1 that serves each connection with `serve`; its
+/// base URL and the count of connections accepted.
+async fn counting_target<F, Fut>(serve: F) -> (String, Arc<AtomicU64>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("bind");
@@ -113,25 +140,9 @@ async fn closing_target(announce: bool, linger: Duration) -> (String, Arc<Atomic
     let accepted = Arc::new(AtomicU64::new(0));
     let count = Arc::clone(&accepted);
     tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
+        while let Ok((socket, _)) = listener.accept().await {
             count.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let reply: &[u8] = if announce {
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-                } else {
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
-                };
-                let _ = socket.write_all(reply).await;
-                tokio::time::sleep(linger).await;
-            });
+            tokio::spawn(serve(socket));
         }
     });
     (base, accepted)
@@ -248,49 +259,38 @@ fn a_request_unlike_the_prepared_ones_is_built_for_its_send() {
 /// A target that answers every request with the request's body, on
 /// kept-alive connections; counts the connections.
 async fn echo_target() -> (String, Arc<AtomicU64>) {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let accepted = Arc::new(AtomicU64::new(0));
-    let count = Arc::clone(&accepted);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            count.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut pending = Vec::new();
-                let mut buf = [0u8; 1024];
-                loop {
-                    let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        match socket.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => pending.extend_from_slice(&buf[..n]),
-                        }
-                        continue;
-                    };
-                    let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .map_or(0, |v| v.trim().parse().expect("a length"));
-                    while pending.len() < end + 4 + length {
-                        match socket.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => pending.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let body: Vec<u8> = pending.drain(..end + 4 + length).skip(end + 4).collect();
-                    let mut reply =
-                        format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n").into_bytes();
-                    reply.extend_from_slice(&body);
-                    if socket.write_all(&reply).await.is_err() {
-                        return;
-                    }
+    counting_target(|mut socket| async move {
+        let mut pending = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => pending.extend_from_slice(&buf[..n]),
                 }
-            });
+                continue;
+            };
+            let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().expect("a length"));
+            while pending.len() < end + 4 + length {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => pending.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body: Vec<u8> = pending.drain(..end + 4 + length).skip(end + 4).collect();
+            let mut reply =
+                format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n").into_bytes();
+            reply.extend_from_slice(&body);
+            if socket.write_all(&reply).await.is_err() {
+                return;
+            }
         }
-    });
-    (base, accepted)
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
