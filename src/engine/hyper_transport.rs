@@ -20,12 +20,9 @@ use tokio::net::TcpStream;
 
 use super::protocol;
 use super::reqwest_transport::{describe, method};
-use super::transport::{Collector, Reply, Transport, TransportError, connect_timeout};
+use super::transport::{self, Collector, Reply, Transport, TransportError, connect_timeout};
 use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::{RequestDef, ValidPlan};
-
-/// The `user-agent` every request carries unless the plan sets one.
-const AGENT: &str = concat!("perfgate/", env!("CARGO_PKG_VERSION"));
 
 /// The request body type.
 type Body = Full<Bytes>;
@@ -362,7 +359,7 @@ fn prepare(req: &RequestDef) -> Result<Prepared, UnsupportedError> {
         headers.append(name, v);
     }
     if !headers.contains_key(USER_AGENT) {
-        headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
+        headers.insert(USER_AGENT, HeaderValue::from_static(transport::USER_AGENT));
     }
     if !headers.contains_key(ACCEPT) {
         headers.insert(ACCEPT, HeaderValue::from_static("*/*"));

@@ -9,12 +9,9 @@ use rustls::client::Resumption;
 
 use super::reqwest_transport::describe;
 use super::tls;
-use super::transport::connect_timeout;
+use super::transport::{USER_AGENT, connect_timeout};
 use crate::plan::client::Connections;
 use crate::plan::valid::ValidPlan;
-
-/// The `user-agent` every request carries unless the plan sets one.
-const AGENT: &str = concat!("perfgate/", env!("CARGO_PKG_VERSION"));
 
 /// The HTTP client could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +82,7 @@ impl Recipe {
     pub fn build(&self) -> Result<reqwest::Client, ClientError> {
         let mut builder = reqwest::Client::builder()
             .redirect(Policy::none())
-            .user_agent(AGENT)
+            .user_agent(USER_AGENT)
             .pool_max_idle_per_host(self.idle)
             .connect_timeout(self.connect_timeout)
             .gzip(self.gzip)

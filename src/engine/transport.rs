@@ -47,6 +47,10 @@ pub struct TransportError {
     pub message: String,
 }
 
+/// The `user-agent` every request (and the `serve:` readiness probe) carries
+/// unless the plan sets one.
+pub const USER_AGENT: &str = concat!("perfgate/", env!("CARGO_PKG_VERSION"));
+
 /// Longest time spent connecting, whatever the request timeouts.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 

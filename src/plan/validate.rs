@@ -811,6 +811,21 @@ fn scope_names<'a>(requests: &'a [RequestDef], flows: &'a [String]) -> Vec<&'a s
 /// Checks a base URL: http or https, a host, no path, query or fragment.
 /// Returns it without a trailing slash.
 fn check_host(text: &str) -> Result<String, String> {
+    let url = check_base_url(
+        text,
+        "a host must not have a path, query or fragment; put the path in each request",
+    )?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "a host must not carry credentials: they would be written into every report; send them in a header (`defaults.headers`) from an environment variable".into(),
+        );
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// Checks the URL of a server (a host, a proxy): http or https, a host
+/// name, and no path, query or fragment (else the error `no_path`).
+fn check_base_url(text: &str, no_path: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| match e {
         url::ParseError::RelativeUrlWithoutBase => {
             "it has no scheme; expected `http://` or `https://`".to_string()
@@ -826,17 +841,10 @@ fn check_host(text: &str) -> Result<String, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err("it has no host name".into());
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(
-            "a host must not carry credentials: they would be written into every report; send them in a header (`defaults.headers`) from an environment variable".into(),
-        );
-    }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(
-            "a host must not have a path, query or fragment; put the path in each request".into(),
-        );
+        return Err(no_path.to_owned());
     }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    Ok(url)
 }
 
 /// `text` with the password of a URL masked, so an error never echoes it.

@@ -9,6 +9,7 @@ use reqwest::redirect::Policy;
 use super::error::ServeError;
 use crate::engine::reqwest_transport::{describe as causes, method};
 use crate::engine::tls;
+use crate::engine::transport::USER_AGENT;
 use crate::plan::valid::ServeDef;
 
 /// The longest a single probe may take.
@@ -37,7 +38,7 @@ impl Probe {
             .gzip(false)
             .no_proxy()
             .redirect(Policy::none())
-            .user_agent(concat!("perfgate/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| ServeError::Client(causes(&e)))?;

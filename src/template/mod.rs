@@ -165,12 +165,12 @@ impl Templating {
     }
 
     /// Renders template `name` with the first row of every feeder, as user 0
-    /// on its first request: the check made before the run.
+    /// on its first request: the check made before the run. The values
+    /// `captured` by earlier flow steps stand in as `<captured NAME>`.
     ///
     /// # Errors
     ///
     /// The render error, described.
-    /// Captured values are stand-in strings, `<captured NAME>`.
     pub fn try_render(
         &self,
         name: &str,

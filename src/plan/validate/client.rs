@@ -7,9 +7,8 @@ use std::sync::Arc;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, PemObject as _};
-use url::Url;
 
-use super::{Validator, without_password};
+use super::{Validator, check_base_url, without_password};
 use crate::bounded;
 use crate::plan::client::{ClientOptions, Connections, TlsSpec, Trust};
 use crate::plan::types::Plan;
@@ -68,20 +67,9 @@ impl Validator<'_> {
     fn proxy(&mut self, plan: &Plan) -> Option<String> {
         let given = plan.proxy.as_ref()?;
         let text = given.value.trim();
-        let why = match Url::parse(text) {
-            Err(url::ParseError::RelativeUrlWithoutBase) => {
-                "it has no scheme; expected `http://` or `https://`".to_owned()
-            }
-            Err(e) => e.to_string(),
-            Ok(url) if !matches!(url.scheme(), "http" | "https") => format!(
-                "scheme `{}` is not supported; expected `http` or `https`",
-                url.scheme()
-            ),
-            Ok(url) if url.host_str().is_none_or(str::is_empty) => "it has no host name".into(),
-            Ok(url) if url.path() != "/" || url.query().is_some() || url.fragment().is_some() => {
-                "a proxy URL has no path, query or fragment".into()
-            }
+        let why = match check_base_url(text, "a proxy URL has no path, query or fragment") {
             Ok(url) => return Some(url.to_string()),
+            Err(why) => why,
         };
         let d = self.at(
             given.referenced,
