@@ -348,3 +348,36 @@ fn shards_deal_out_feeder_rows_without_overlap() {
         "every row once across the shards: {per_shard:?}"
     );
 }
+
+#[test]
+fn json_rows_keep_nested_types_and_a_missing_key_fails_only_its_request() {
+    let target = Recorder::start();
+    let dir = scratch("tpl-jsonl");
+    let rows = [
+        json!({"id": 1, "score": 0.5, "tags": ["a", "b"]}),
+        json!({"id": 2, "tags": {"k": 1}}),
+        json!({"id": 3, "score": null, "tags": []}),
+        json!({"id": 4, "score": -7, "tags": "x\u{1f}\"y\""}),
+    ];
+    let lines: Vec<String> = rows.iter().map(Value::to_string).collect();
+    std::fs::write(dir.join("rows.jsonl"), lines.join("\n") + "\n").unwrap();
+    let text = format!(
+        "name: jsonl\nhost: {}\nload: {{users: 1, duration: 20s}}\n\
+         data:\n  r: {{file: rows.jsonl, order: sequential, on_end: stop}}\n\
+         requests:\n  - name: predict\n    method: POST\n    path: /predict\n    \
+         json: [{{\"id\": \"{{{{ r.id }}}}\", \"score\": \"{{{{ r.score }}}}\", \"tags\": \"{{{{ r.tags }}}}\", \"n\": \"{{{{ r.id + 1 }}}}\"}}]\n\
+         reports: {{json: r.json}}\n",
+        target.url
+    );
+    let (code, report, log) = run(&dir, &text);
+    assert_eq!(code, 0, "{log}");
+    let sent: Vec<Value> = rows
+        .iter()
+        .filter(|r| r.get("score").is_some())
+        .map(|r| json!([{"id": r["id"], "score": r["score"], "tags": r["tags"], "n": r["id"].as_i64().unwrap() + 1}]))
+        .collect();
+    assert_eq!(target.bodies(), sent, "{log}");
+    assert_eq!(report["overall"]["errors"]["template"], 1, "{report:#}");
+    let examples = report["requests"][0]["error_examples"].to_string();
+    assert!(examples.contains("undefined"), "{examples}");
+}

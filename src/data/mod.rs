@@ -22,6 +22,7 @@ use tokio::sync::watch;
 pub use batch::Batch;
 pub use read::{DataError, read_rows};
 use row::Table;
+pub use row::write_column;
 
 /// A feeder's rows: a CSV file's packed in a [`Table`], any other file's as
 /// template values.

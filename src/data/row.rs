@@ -181,6 +181,44 @@ fn decode(bytes: &[u8]) -> Option<(Cell<'_>, &[u8])> {
     })
 }
 
+/// The bytes after the cell at the start of `bytes` (its text not checked).
+fn skip(bytes: &[u8]) -> Option<&[u8]> {
+    let (&tag, rest) = bytes.split_first()?;
+    match tag {
+        NULL | FALSE | TRUE => Some(rest),
+        INT => Some(take_varint(rest)?.1),
+        FLOAT => rest.get(8..),
+        TEXT => {
+            let (len, rest) = take_varint(rest)?;
+            rest.get(usize::try_from(len).ok()?..)
+        }
+        _ => None,
+    }
+}
+
+/// Writes column `key` of a drawn `row` into `out` as JSON, the same JSON
+/// as a one-expression leaf renders; `false` (nothing written) when the row
+/// has no such column.
+pub fn write_column(row: &Value, key: &str, out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    let written = match row.downcast_object_ref::<RowRef>() {
+        Some(packed) => packed.cell(key).is_some_and(|cell| match cell {
+            Cell::Null => serde_json::to_writer(&mut *out, &()).is_ok(),
+            Cell::Bool(b) => serde_json::to_writer(&mut *out, &b).is_ok(),
+            Cell::Int(n) => serde_json::to_writer(&mut *out, &n).is_ok(),
+            Cell::Float(x) => serde_json::to_writer(&mut *out, &x).is_ok(),
+            Cell::Text(t) => serde_json::to_writer(&mut *out, t).is_ok(),
+        }),
+        None => row
+            .get_attr(key)
+            .is_ok_and(|v| !v.is_undefined() && serde_json::to_writer(&mut *out, &v).is_ok()),
+    };
+    if !written {
+        out.truncate(start);
+    }
+    written
+}
+
 impl From<Cell<'_>> for Value {
     fn from(cell: Cell<'_>) -> Value {
         match cell {
@@ -200,19 +238,25 @@ struct RowRef {
     index: usize,
 }
 
+impl RowRef {
+    /// The cell of column `key`.
+    fn cell(&self, key: &str) -> Option<Cell<'_>> {
+        let at = self.table.columns.iter().position(|c| &**c == key)?;
+        let mut bytes = self.table.bytes(self.index)?;
+        for _ in 0..at {
+            bytes = skip(bytes)?;
+        }
+        decode(bytes).map(|(cell, _)| cell)
+    }
+}
+
 impl Object for RowRef {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let key = key.as_str()?;
-        let at = self.table.columns.iter().position(|c| &**c == key)?;
-        let mut bytes = self.table.bytes(self.index)?;
-        for _ in 0..at {
-            bytes = decode(bytes)?.1;
-        }
-        decode(bytes).map(|(cell, _)| Value::from(cell))
+        self.cell(key.as_str()?).map(Value::from)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -263,6 +307,22 @@ mod tests {
                 assert_eq!(value.get_attr(name).unwrap(), Value::from(*cell), "{name}");
             }
             assert!(value.get_attr("nope").unwrap().is_undefined());
+            for name in ["a", "b", "c", "d", "e", "f"] {
+                let mut packed = b"[".to_vec();
+                assert!(write_column(&value, name, &mut packed));
+                let plain = Value::from(minijinja::value::Serde(
+                    serde_json::json!({name: value.get_attr(name).unwrap()}),
+                ));
+                let mut from_value = b"[".to_vec();
+                assert!(write_column(&plain, name, &mut from_value));
+                let typed = serde_json::to_string(&value.get_attr(name).unwrap()).unwrap();
+                assert_eq!(packed, format!("[{typed}").into_bytes(), "{name}");
+                assert_eq!(from_value, packed, "{name}");
+            }
+            let mut out = b"[".to_vec();
+            assert!(!write_column(&value, "nope", &mut out));
+            assert!(!write_column(&Value::from(3), "a", &mut out));
+            assert_eq!(out, b"[");
         }
         assert!(table.row(2).is_none());
         let odd = table.retain(|i| i == 1);

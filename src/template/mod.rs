@@ -245,6 +245,7 @@ impl Templating {
             who.drawn.resize(self.feeders.all.len(), 0);
         }
         let mut rows = Vec::with_capacity(t.feeders.len());
+        let mut drawn_rows = Vec::with_capacity(t.feeders.len());
         for &f in &t.feeders {
             let (Some(feeder), Some(drawn)) = (self.feeders.all.get(f), who.drawn.get_mut(f))
             else {
@@ -257,7 +258,10 @@ impl Templating {
                 rng: &mut rng,
             };
             match feeder.draw_for_request(&mut drawer) {
-                Some(row) => rows.push((Arc::clone(&self.names[f]), row)),
+                Some(row) => {
+                    drawn_rows.push((f, row.clone()));
+                    rows.push((Arc::clone(&self.names[f]), row));
+                }
                 None => {
                     if feeder.ends_run(who.users) {
                         self.feeders.used_up(f);
@@ -267,6 +271,11 @@ impl Templating {
             }
         }
         let ctx = self.context(&def.name, (who.user, iteration), rows, who.captured.clone());
+        let leaves = RequestLeaves {
+            templating: self,
+            ctx: &ctx,
+            rows: &drawn_rows,
+        };
         let render = |name: &str| self.render(name, &ctx);
         functions::seeded(seed, || {
             let mut built = def.clone();
@@ -287,13 +296,39 @@ impl Templating {
             }
             if let (Some(body), Some(old)) = (&t.body, &def.body) {
                 built.body = Some(Body {
-                    bytes: render_body(body, &render, &|fused| fused.render(&ctx))?,
+                    bytes: render_body(body, &leaves)?,
                     content_type: old.content_type,
                 });
             }
             Ok(Cow::Owned(built))
         })
         .map_err(BuildError::Render)
+    }
+}
+
+/// The leaves of one request's body: templates rendered with its context,
+/// columns read from the rows drawn for it.
+struct RequestLeaves<'a> {
+    templating: &'a Templating,
+    ctx: &'a Value,
+    /// The rows drawn, by feeder index.
+    rows: &'a [(usize, Value)],
+}
+
+impl body::Leaves for RequestLeaves<'_> {
+    fn template(&self, name: &str) -> Result<String, String> {
+        self.templating.render(name, self.ctx)
+    }
+
+    fn fused(&self, fused: &body::Fused) -> Result<String, String> {
+        fused.render(self.ctx)
+    }
+
+    fn column(&self, column: &body::Column, out: &mut Vec<u8>) -> bool {
+        self.rows
+            .iter()
+            .find(|(f, _)| *f == column.feeder)
+            .is_some_and(|(_, row)| crate::data::write_column(row, &column.key, out))
     }
 }
 

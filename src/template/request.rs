@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::body::{self, Fused, Node};
+use super::body::{self, Leaves, Node};
 
 /// A text that is fixed or rendered by a named template.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +68,7 @@ fn collect<'a>(node: &'a Node, names: &mut Vec<&'a str>) {
     match node {
         Node::Raw(_) => {}
         Node::Text(n) | Node::Typed(n) => names.push(n),
+        Node::Column(c) => names.push(&c.template),
         Node::Array(items) => items.iter().for_each(|i| collect(i, names)),
         Node::Object(fields) => fields.iter().for_each(|(_, v)| collect(v, names)),
         Node::Fused(f) => collect(&f.nodes, names),
@@ -95,23 +96,17 @@ pub fn render_parts(
         .collect()
 }
 
-/// The rendered body bytes: a fused JSON body by `fused`, anything else
-/// by `render`, which takes a template name.
+/// The rendered body bytes, its leaves rendered by `leaves`.
 ///
 /// # Errors
 ///
 /// The first render error.
-pub fn render_body(
-    body: &BodyTemplate,
-    render: &impl Fn(&str) -> Result<String, String>,
-    fused: &impl Fn(&Fused) -> Result<String, String>,
-) -> Result<Arc<[u8]>, String> {
+pub fn render_body(body: &BodyTemplate, leaves: &impl Leaves) -> Result<Arc<[u8]>, String> {
     match body {
-        BodyTemplate::Text(name) => Ok(Arc::from(render(name)?.into_bytes())),
-        BodyTemplate::Json(Node::Fused(f)) => Ok(Arc::from(fused(f)?.into_bytes())),
+        BodyTemplate::Text(name) => Ok(Arc::from(leaves.template(name)?.into_bytes())),
         BodyTemplate::Json(node) => {
             let mut out = Vec::with_capacity(256);
-            body::render(node, &mut out, render)?;
+            body::render(node, &mut out, leaves)?;
             Ok(Arc::from(out))
         }
     }

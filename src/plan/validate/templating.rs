@@ -182,16 +182,18 @@ impl Validator<'_> {
         let headers = self.parts(t, &mut c, "header", &def.headers);
         let body = match (&spec.json, &spec.body) {
             (Some(json), _) if has_template(json) => {
-                body::compile(json, &mut |source: String, typed: bool| {
+                let rows = single_rows(t);
+                let mut add = |source: String, typed: bool| {
                     let shown = if typed {
                         typed_shown(&source)
                     } else {
                         source.clone()
                     };
                     self.compile(t, &mut c, "json", source, shown).ok_or(())
-                })
-                .ok()
-                .map(BodyTemplate::Json)
+                };
+                body::compile(json, &mut add, &|expr| column_of(&rows, expr))
+                    .ok()
+                    .map(BodyTemplate::Json)
             }
             (_, Some(text)) if is_template(text) => self
                 .compile(t, &mut c, "body", text.clone(), text.clone())
@@ -393,6 +395,23 @@ fn typed_shown(source: &str) -> String {
         .and_then(|s| s.strip_suffix(&format!(")|{TYPED_FILTER} }}}}")))
         .unwrap_or(source);
     format!("{{{{{inner}}}}}")
+}
+
+/// The feeders whose name stands for one row (not a batch of rows), with
+/// their indices.
+fn single_rows(t: &Templating) -> Vec<(String, usize)> {
+    let all = t.feeders.all.iter().enumerate();
+    all.filter(|(_, f)| f.batch.is_none())
+        .map(|(i, f)| (f.name.clone(), i))
+        .collect()
+}
+
+/// The feeder and column that `expr` reads when it is only `feeder.column`
+/// for one of `rows`.
+fn column_of(rows: &[(String, usize)], expr: &str) -> Option<(usize, String)> {
+    let (name, key) = expr.split_once('.')?;
+    let &(_, feeder) = rows.iter().find(|(n, _)| n == name)?;
+    (is_identifier(name) && is_identifier(key)).then(|| (feeder, key.to_owned()))
 }
 
 /// Whether `name` can be a template variable: letters, digits and `_`, not
