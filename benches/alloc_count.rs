@@ -1,5 +1,5 @@
 //! Heap allocations per request, counted by a counting global allocator:
-//! N POSTs with a small JSON body through each transport (the lean hyper one
+//! N POSTs with a small JSON body through each transport (the lean one
 //! and reqwest) on one kept-alive connection, then a short closed-model run of
 //! the whole engine (one user, no think time) with each transport. The target
 //! is an in-process axum server on 127.0.0.1 whose threads are not counted:
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use perfgate::engine::{self, HyperTransport, ReqwestTransport, Transport};
+use perfgate::engine::{self, LeanTransport, ReqwestTransport, Transport};
 use perfgate::plan::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
 use perfgate::plan::values::{Method, StatusExpect, ThinkTime};
 
@@ -186,17 +186,17 @@ fn main() {
         .build()
         .expect("client runtime");
     COUNTED.with(|c| c.set(true));
-    let hyper = HyperTransport::new(&plan).expect("hyper transport");
+    let lean = LeanTransport::new(&plan).expect("lean transport");
     let reqwest = ReqwestTransport::new(&plan).expect("reqwest transport");
     println!("allocations per request, POST with a 66-byte JSON body, 127.0.0.1:");
     println!("| what | allocations/request | bytes/request |");
     println!("|---|---|---|");
-    let (a, b) = client.block_on(per_send(hyper.clone(), req));
-    println!("| hyper transport, {REQUESTS} sends | {a:.1} | {b:.0} |");
+    let (a, b) = client.block_on(per_send(lean.clone(), req));
+    println!("| lean transport, {REQUESTS} sends | {a:.1} | {b:.0} |");
     let (a, b) = client.block_on(per_send(reqwest.clone(), req));
     println!("| reqwest transport, {REQUESTS} sends | {a:.1} | {b:.0} |");
-    let (a, b, n) = client.block_on(per_run(hyper, &plan));
-    println!("| engine + hyper, 1 user, {n} requests (set-up included) | {a:.1} | {b:.0} |");
+    let (a, b, n) = client.block_on(per_run(lean, &plan));
+    println!("| engine + lean, 1 user, {n} requests (set-up included) | {a:.1} | {b:.0} |");
     let (a, b, n) = client.block_on(per_run(reqwest, &plan));
     println!("| engine + reqwest, 1 user, {n} requests (set-up included) | {a:.1} | {b:.0} |");
     COUNTED.with(|c| c.set(false));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares what the load generator costs, side by side in one run: perfgate
-# (with each of its HTTP/1.1 transports: the lean hyper one, its default for
+# (with each of its HTTP/1.1 transports: the lean one, its default for
 # plain http://, and reqwest), wrk and (when installed) oha, closed loop, 50 connections, no think time,
 # POST with a JSON body, against nginx on 127.0.0.1 (`return 200` with a small
 # JSON body, config in benches/nginx.conf). Each tool runs under
@@ -115,7 +115,7 @@ record() { # tool requests -> appends one result line
 echo "closed loop, $users connections, no think time, POST JSON, ${seconds}s, $rounds round(s), nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||'), $(nproc) CPUs"
 for round in $(seq "$rounds"); do
     echo "round $round:"
-    for transport in hyper reqwest; do
+    for transport in lean reqwest; do
         PERFGATE_TRANSPORT=$transport timed "perfgate-$transport" \
             "$bin" run "$work/plan.yaml" --quiet --json "$work/report.json"
         record "perfgate-$transport" "$(python3 -c "

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use perfgate::engine::{self, HyperTransport, Progress, ReqwestTransport};
+use perfgate::engine::{self, LeanTransport, Progress, ReqwestTransport};
 use perfgate::metrics::summary::{RequestStats, Summary};
 use perfgate::plan::valid::{ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
 use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
@@ -200,7 +200,7 @@ async fn run_with(
             let transport = ReqwestTransport::new(plan).expect("client");
             engine::run(plan, transport, interrupt, progress).await
         } else {
-            let transport = HyperTransport::new(plan).expect("transport");
+            let transport = LeanTransport::new(plan).expect("transport");
             engine::run(plan, transport, interrupt, progress).await
         }
     };

@@ -10,7 +10,7 @@ use super::signals::Interrupts;
 use super::transport::{self, Choice};
 use super::{baseline, serving};
 use crate::cli::RunArgs;
-use crate::engine::{self, HyperTransport, ReqwestTransport};
+use crate::engine::{self, LeanTransport, ReqwestTransport};
 use crate::gate::{self, ExitCode, Verdict};
 use crate::metrics::summary::Summary;
 use crate::plan::values::Dur;
@@ -183,9 +183,9 @@ async fn load(
     start_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<Option<Loaded>> {
     let transport = match choice {
-        Choice::Hyper => Transports::Hyper(
-            HyperTransport::new(plan).context("cannot set up the HTTP transport")?,
-        ),
+        Choice::Lean => {
+            Transports::Lean(LeanTransport::new(plan).context("cannot set up the HTTP transport")?)
+        }
         Choice::Reqwest => Transports::Reqwest(
             ReqwestTransport::new(plan).context("cannot set up the HTTP client")?,
         ),
@@ -257,7 +257,7 @@ async fn load(
         }
     };
     let mut summary = match transport {
-        Transports::Hyper(t) => engine::run(plan, t, stop, Some(tx)).await,
+        Transports::Lean(t) => engine::run(plan, t, stop, Some(tx)).await,
         Transports::Reqwest(t) => engine::run(plan, t, stop, Some(tx)).await,
     };
     // The printer ends when the engine drops the progress sender.
@@ -271,7 +271,7 @@ async fn load(
 
 /// The transport built for a run.
 enum Transports {
-    Hyper(HyperTransport),
+    Lean(LeanTransport),
     Reqwest(ReqwestTransport),
 }
 

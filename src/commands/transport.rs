@@ -1,22 +1,22 @@
-//! Which transport sends a run's requests: the lean hyper one for
+//! Which transport sends a run's requests: the lean one for
 //! closed-model plans over plain `http://` with a connection per user,
 //! HTTP/1.1, no gzip and no proxy; reqwest for everything else (HTTPS,
 //! HTTP/2, gzip, a proxy, a shared pool, the open model).
 //! `PERFGATE_TRANSPORT` overrides the choice, to compare the two.
 
-use crate::engine::HyperTransport;
+use crate::engine::LeanTransport;
 use crate::plan::ValidPlan;
 use crate::plan::client::Connections;
 use crate::plan::valid::Workload;
 
-/// The environment variable that overrides the choice: `hyper` or `reqwest`.
+/// The environment variable that overrides the choice: `lean` or `reqwest`.
 pub const OVERRIDE: &str = "PERFGATE_TRANSPORT";
 
 /// A transport, chosen but not built yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Choice {
-    /// [`HyperTransport`]: one HTTP/1.1 connection per user.
-    Hyper,
+    /// [`LeanTransport`]: one HTTP/1.1 connection per user.
+    Lean,
     /// [`crate::engine::ReqwestTransport`]: a connection per user or a shared
     /// pool, HTTP/1.1 or HTTP/2, TLS, gzip, a proxy.
     Reqwest,
@@ -25,12 +25,12 @@ pub enum Choice {
 /// Why the override cannot be honoured.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChoiceError {
-    /// A value other than `hyper` or `reqwest`.
-    #[error("{OVERRIDE}={0:?}: expected `hyper` or `reqwest`")]
+    /// A value other than `lean` or `reqwest`.
+    #[error("{OVERRIDE}={0:?}: expected `lean` or `reqwest`")]
     Unknown(String),
-    /// `hyper` asked for a plan it cannot send.
+    /// `lean` asked for a plan it cannot send.
     #[error(
-        "{OVERRIDE}=hyper: the hyper transport sends closed-model plans over plain http:// only, \
+        "{OVERRIDE}=lean: the lean transport sends closed-model plans over plain http:// only, \
          with a connection per user, HTTP/1.1, no gzip and no proxy"
     )]
     Unsupported,
@@ -43,26 +43,26 @@ pub enum ChoiceError {
 /// When the override is not a transport's name, or names one that cannot
 /// send `plan`.
 pub fn choose(plan: &ValidPlan, wanted: Option<&str>) -> Result<Choice, ChoiceError> {
-    let fits = hyper_fits(plan);
+    let fits = lean_fits(plan);
     match wanted.map(str::trim).unwrap_or_default() {
-        "" if fits => Ok(Choice::Hyper),
+        "" if fits => Ok(Choice::Lean),
         "" | "reqwest" => Ok(Choice::Reqwest),
-        "hyper" if fits => Ok(Choice::Hyper),
-        "hyper" => Err(ChoiceError::Unsupported),
+        "lean" if fits => Ok(Choice::Lean),
+        "lean" => Err(ChoiceError::Unsupported),
         other => Err(ChoiceError::Unknown(other.to_owned())),
     }
 }
 
-/// Whether the hyper transport does all `plan` asks: users each with their
+/// Whether the lean transport does all `plan` asks: users each with their
 /// own plain HTTP/1.1 connection, nothing more.
-fn hyper_fits(plan: &ValidPlan) -> bool {
+fn lean_fits(plan: &ValidPlan) -> bool {
     let c = &plan.client;
     matches!(plan.load, Workload::Closed(_))
         && c.connections == Connections::PerUser
         && !c.http2
         && !c.gzip
         && c.proxy.is_none()
-        && HyperTransport::supports(plan)
+        && LeanTransport::supports(plan)
 }
 
 #[cfg(test)]
@@ -84,17 +84,17 @@ mod tests {
     const CLOSED: &str = "{users: 1, duration: 1s}";
 
     #[test]
-    fn hyper_for_closed_plain_http_reqwest_otherwise() {
+    fn lean_for_closed_plain_http_reqwest_otherwise() {
         let closed = plan("http://127.0.0.1:1", CLOSED, "");
         let tls = plan("https://127.0.0.1:1", CLOSED, "");
         let open = plan("http://127.0.0.1:1", "{rate: 10/s, duration: 1s}", "");
-        assert_eq!(choose(&closed, None), Ok(Choice::Hyper));
-        assert_eq!(choose(&closed, Some("")), Ok(Choice::Hyper));
+        assert_eq!(choose(&closed, None), Ok(Choice::Lean));
+        assert_eq!(choose(&closed, Some("")), Ok(Choice::Lean));
         assert_eq!(choose(&tls, None), Ok(Choice::Reqwest));
         assert_eq!(choose(&open, None), Ok(Choice::Reqwest));
         assert_eq!(choose(&closed, Some("reqwest")), Ok(Choice::Reqwest));
-        assert_eq!(choose(&closed, Some("hyper")), Ok(Choice::Hyper));
-        assert_eq!(choose(&open, Some("hyper")), Err(ChoiceError::Unsupported));
+        assert_eq!(choose(&closed, Some("lean")), Ok(Choice::Lean));
+        assert_eq!(choose(&open, Some("lean")), Err(ChoiceError::Unsupported));
         assert_eq!(
             choose(&closed, Some("curl")),
             Err(ChoiceError::Unknown("curl".to_owned()))
@@ -102,9 +102,9 @@ mod tests {
     }
 
     #[test]
-    fn reqwest_for_what_hyper_does_not_do() {
+    fn reqwest_for_what_lean_does_not_do() {
         let per_user = plan("http://127.0.0.1:1", CLOSED, "connections: per_user\n");
-        assert_eq!(choose(&per_user, None), Ok(Choice::Hyper));
+        assert_eq!(choose(&per_user, None), Ok(Choice::Lean));
         for extra in [
             "connections: shared\n",
             "http2: true\n",
@@ -115,13 +115,13 @@ mod tests {
             assert_eq!(choose(&p, None), Ok(Choice::Reqwest), "{extra}");
             assert_eq!(choose(&p, Some("reqwest")), Ok(Choice::Reqwest), "{extra}");
             assert_eq!(
-                choose(&p, Some("hyper")),
+                choose(&p, Some("lean")),
                 Err(ChoiceError::Unsupported),
                 "{extra}"
             );
         }
         // TLS settings matter to https:// targets only.
         let insecure = plan("http://127.0.0.1:1", CLOSED, "tls: {insecure: true}\n");
-        assert_eq!(choose(&insecure, None), Ok(Choice::Hyper));
+        assert_eq!(choose(&insecure, None), Ok(Choice::Lean));
     }
 }

@@ -1,14 +1,14 @@
 //! The engine: puts the plan's load on the target and records what happened.
 //!
 //! [`run`] drives closed-model users started on a [`Schedule`]; each sends
-//! through a [`Transport`] ([`HyperTransport`] or [`ReqwestTransport`] for real
+//! through a [`Transport`] ([`LeanTransport`] or [`ReqwestTransport`] for real
 //! HTTP) and records into a [`crate::metrics::recorder::Recorder`]; a ticker
 //! closes each second of the time series and publishes [`Progress`].
 
 pub mod arrivals;
 mod choices;
 mod cpu;
-pub mod hyper_transport;
+pub mod lean_transport;
 pub mod limits;
 mod open;
 mod outcome;
@@ -25,8 +25,9 @@ pub mod tls;
 pub mod transport;
 mod user;
 pub mod windows;
+mod wire;
 
-pub use hyper_transport::{HyperTransport, UnsupportedError};
+pub use lean_transport::{LeanTransport, UnsupportedError};
 pub use progress::Progress;
 pub use reqwest_client::ClientError;
 pub use reqwest_transport::ReqwestTransport;

@@ -1,4 +1,4 @@
-//! The hyper transport over real sockets on 127.0.0.1: one connection per
+//! The lean transport over real sockets on 127.0.0.1: one connection per
 //! user, reconnection, and the same error kinds as the reqwest transport
 //! against targets that break HTTP in one way each.
 
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::faults::{Fault, FaultTarget};
 use common::free_port;
-use perfgate::engine::{self, HyperTransport, Transport};
+use perfgate::engine::{self, LeanTransport, Transport};
 use perfgate::metrics::summary::ErrorKind;
 use perfgate::plan::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
 use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
@@ -41,8 +41,8 @@ fn request(base: &str, timeout: Duration) -> RequestDef {
 
 fn plan(base: &str, users: u32, duration: Duration, requests: Vec<RequestDef>) -> ValidPlan {
     ValidPlan {
-        name: "hyper-test".to_owned(),
-        file: "hyper-test.yaml".to_owned(),
+        name: "lean-test".to_owned(),
+        file: "lean-test.yaml".to_owned(),
         hash: "0".repeat(64),
         host: base.to_owned(),
         serve: None,
@@ -72,7 +72,7 @@ fn plan(base: &str, users: u32, duration: Duration, requests: Vec<RequestDef>) -
 /// One send of `req` through a fresh transport for it.
 async fn send_once(req: RequestDef) -> Result<perfgate::engine::Reply, engine::TransportError> {
     let p = plan("http://127.0.0.1:1", 1, Duration::from_secs(1), vec![req]);
-    let transport = HyperTransport::new(&p).expect("transport");
+    let transport = LeanTransport::new(&p).expect("transport");
     tokio::time::timeout(BOUND, transport.send(&p.requests[0]))
         .await
         .expect("the send ends by itself")
@@ -93,7 +93,7 @@ fn every_user_keeps_one_connection() {
     let target = FaultTarget::start(Fault::Healthy);
     let req = request(&target.url, Duration::from_secs(5));
     let p = plan(&target.url, 20, Duration::from_secs(1), vec![req]);
-    let transport = HyperTransport::new(&p).expect("transport");
+    let transport = LeanTransport::new(&p).expect("transport");
     let run = engine::run(&p, transport, pending(), None);
     let summary =
         block_on(async { tokio::time::timeout(BOUND, run).await }).expect("the run ends by itself");
@@ -158,7 +158,7 @@ async fn a_closed_connection_is_replaced() {
             Duration::from_secs(1),
             vec![request(&base, BOUND)],
         );
-        let transport = HyperTransport::new(&p).expect("transport");
+        let transport = LeanTransport::new(&p).expect("transport");
         for i in 0..10 {
             let reply = transport.send(&p.requests[0]).await;
             assert_eq!(
@@ -221,15 +221,15 @@ fn only_plain_http_is_taken() {
         Duration::from_secs(1),
         vec![request("https://127.0.0.1:1", BOUND)],
     );
-    assert!(!HyperTransport::supports(&https));
-    assert!(HyperTransport::new(&https).is_err());
+    assert!(!LeanTransport::supports(&https));
+    assert!(LeanTransport::new(&https).is_err());
     let http = plan(
         "http://127.0.0.1:1",
         1,
         Duration::from_secs(1),
         vec![request("http://127.0.0.1:1", BOUND)],
     );
-    assert!(HyperTransport::supports(&http));
+    assert!(LeanTransport::supports(&http));
 }
 
 #[test]
@@ -241,7 +241,7 @@ fn a_request_unlike_the_prepared_ones_is_built_for_its_send() {
         Duration::from_secs(1),
         vec![request(&target.url, BOUND)],
     );
-    let transport = HyperTransport::new(&p).expect("transport");
+    let transport = LeanTransport::new(&p).expect("transport");
     let mut changed = p.requests[0].clone();
     changed.headers = vec![("x-bad".to_owned(), "line\nbreak".to_owned())];
     let (same, other) = block_on(async {
@@ -303,7 +303,7 @@ async fn a_rendered_body_goes_with_the_prepared_head() {
         content_type: "application/json",
     });
     let p = plan(&base, 1, Duration::from_secs(1), vec![req]);
-    let transport = HyperTransport::new(&p).expect("transport");
+    let transport = LeanTransport::new(&p).expect("transport");
     let mut rendered = p.requests[0].clone();
     rendered.body = Some(Body {
         bytes: Arc::from(&br#"{"Age":34.5}"#[..]),
@@ -316,4 +316,204 @@ async fn a_rendered_body_goes_with_the_prepared_head() {
         assert_eq!((reply.status, reply.size), (200, size));
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+/// A target that reads each request (head and `content-length` body), keeps
+/// the first, and answers each with `pieces` written one at a time with a
+/// pause between, so that a response arrives split where the test says; an
+/// empty piece closes the connection. Its base URL, the first request, and the
+/// count of connections accepted.
+async fn scripted_target(
+    pieces: Vec<&'static [u8]>,
+) -> (String, Arc<std::sync::Mutex<Vec<u8>>>, Arc<AtomicU64>) {
+    let seen: Arc<std::sync::Mutex<Vec<u8>>> = Arc::default();
+    let log = Arc::clone(&seen);
+    let (base, accepted) = counting_target(move |mut socket| {
+        let pieces = pieces.clone();
+        let log = Arc::clone(&log);
+        async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            let complete = |got: &[u8]| {
+                let end = got.windows(4).position(|w| w == b"\r\n\r\n")?;
+                let head = String::from_utf8_lossy(&got[..end]).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length: "))
+                    .map_or(0, |n| n.trim().parse::<usize>().unwrap_or(0));
+                (got.len() >= end + 4 + length).then_some(end + 4 + length)
+            };
+            loop {
+                while complete(&got).is_none() {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let end = complete(&got).unwrap_or(got.len());
+                {
+                    let mut first = log.lock().unwrap();
+                    if first.is_empty() {
+                        first.extend_from_slice(&got[..end]);
+                    }
+                }
+                got.drain(..end);
+                for &piece in &pieces {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    if piece.is_empty() || socket.write_all(piece).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    (base, seen, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_split_anywhere_are_read_by_their_framing() {
+    // (case, method, response pieces, the body read or the error kind,
+    // whether the connection is kept for the next request)
+    type Expected = Result<&'static [u8], ErrorKind>;
+    let cases: Vec<(&str, Method, Vec<&'static [u8]>, Expected, bool)> = vec![
+        (
+            "content-length, split",
+            Method::POST,
+            vec![
+                b"HTTP/1.1 299 OK\r\nContent-Le",
+                b"ngth: 5\r\n\r\nhel",
+                b"lo",
+            ],
+            Ok(b"hello"),
+            true,
+        ),
+        (
+            "chunked, extensions and trailers",
+            Method::GET,
+            vec![
+                b"HTTP/1.1 299 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nWi",
+                b"ki\r\n5\r",
+                b"\npedia\r\n0\r\nTrailer: v\r\n",
+                b"\r\n",
+            ],
+            Ok(b"Wikipedia"),
+            true,
+        ),
+        (
+            "interim 100 first",
+            Method::POST,
+            vec![b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 299 OK\r\ncontent-length: 2\r\n\r\nok"],
+            Ok(b"ok"),
+            true,
+        ),
+        (
+            "HTTP/1.0, to the end",
+            Method::GET,
+            vec![b"HTTP/1.0 299 OK\r\n\r\nuntil ", b"the end", b""],
+            Ok(b"until the end"),
+            false,
+        ),
+        (
+            "connection: close",
+            Method::GET,
+            vec![b"HTTP/1.1 299 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"],
+            Ok(b"ok"),
+            false,
+        ),
+        (
+            "bytes after the body",
+            Method::GET,
+            vec![b"HTTP/1.1 299 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"],
+            Ok(b"ok"),
+            false,
+        ),
+        (
+            "204 has no body",
+            Method::GET,
+            vec![b"HTTP/1.1 204 No Content\r\n\r\n"],
+            Ok(b""),
+            true,
+        ),
+        (
+            "HEAD has no body",
+            Method::HEAD,
+            vec![b"HTTP/1.1 299 OK\r\nContent-Length: 100\r\n\r\n"],
+            Ok(b""),
+            true,
+        ),
+        (
+            "two different lengths",
+            Method::GET,
+            vec![b"HTTP/1.1 299 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"],
+            Err(ErrorKind::Protocol),
+            false,
+        ),
+        (
+            "bad chunk size",
+            Method::GET,
+            vec![b"HTTP/1.1 299 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"],
+            Err(ErrorKind::Protocol),
+            false,
+        ),
+        (
+            "truncated body",
+            Method::GET,
+            vec![b"HTTP/1.1 299 OK\r\nContent-Length: 10\r\n\r\nabc", b""],
+            Err(ErrorKind::Io),
+            false,
+        ),
+        (
+            "truncated head",
+            Method::GET,
+            vec![b"HTTP/1.1 299 OK\r\nContent-Len", b""],
+            Err(ErrorKind::Io),
+            false,
+        ),
+        (
+            "nothing at all",
+            Method::GET,
+            vec![b""],
+            Err(ErrorKind::Io),
+            false,
+        ),
+    ];
+    for (case, method, pieces, expected, kept) in cases {
+        let (base, seen, accepted) = scripted_target(pieces).await;
+        let mut req = request(&base, BOUND);
+        req.method = method;
+        if method == Method::POST {
+            req.body = Some(Body {
+                bytes: Arc::from(&b"{\"a\":1}"[..]),
+                content_type: "application/json",
+            });
+        }
+        let p = plan(&base, 1, Duration::from_secs(1), vec![req]);
+        let transport = LeanTransport::new(&p).expect("transport");
+        let reply = tokio::time::timeout(BOUND, transport.send(&p.requests[0]))
+            .await
+            .expect("the send ends by itself");
+        match (reply, expected) {
+            (Ok(reply), Ok(body)) => {
+                assert_eq!(reply.body_start, body, "{case}");
+                assert_eq!(reply.size, body.len() as u64, "{case}");
+            }
+            (Err(e), Err(kind)) => assert_eq!(e.kind, kind, "{case}: {e}"),
+            (got, wanted) => panic!("{case}: got {got:?}, wanted {wanted:?}"),
+        }
+        let sent = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+        if method == Method::POST {
+            assert!(
+                sent.starts_with("POST /probe HTTP/1.1\r\nhost: 127.0.0.1:")
+                    && sent.ends_with(
+                        "content-type: application/json\r\ncontent-length: 7\r\n\r\n{\"a\":1}"
+                    ),
+                "{case}: {sent:?}"
+            );
+        }
+        // A kept connection carries the next request; a dropped one is replaced.
+        let _ = tokio::time::timeout(BOUND, transport.send(&p.requests[0])).await;
+        let connections = if kept { 1 } else { 2 };
+        assert_eq!(accepted.load(Ordering::SeqCst), connections, "{case}");
+    }
 }
