@@ -376,7 +376,8 @@ async fn responses_split_anywhere_are_read_by_their_framing() {
     // (case, method, response pieces, the body read or the error kind,
     // whether the connection is kept for the next request)
     type Expected = Result<&'static [u8], ErrorKind>;
-    let cases: Vec<(&str, Method, Vec<&'static [u8]>, Expected, bool)> = vec![
+    type Case = (&'static str, Method, Vec<&'static [u8]>, Expected, bool);
+    let cases: Vec<Case> = vec![
         (
             "content-length, split",
             Method::POST,
