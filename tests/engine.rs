@@ -193,8 +193,7 @@ async fn run_with(
     progress: Option<watch::Sender<Progress>>,
 ) -> Summary {
     // The transport `perfgate run` would pick; PERFGATE_TRANSPORT=reqwest for the other.
-    let reqwest = std::env::var("PERFGATE_TRANSPORT").as_deref() == Ok("reqwest")
-        || matches!(plan.load, Workload::Open(_));
+    let reqwest = std::env::var("PERFGATE_TRANSPORT").as_deref() == Ok("reqwest");
     let run = async {
         if reqwest {
             let transport = ReqwestTransport::new(plan).expect("client");

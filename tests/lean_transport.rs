@@ -14,7 +14,10 @@ use common::faults::{Fault, FaultTarget};
 use common::free_port;
 use perfgate::engine::{self, LeanTransport, Transport};
 use perfgate::metrics::summary::ErrorKind;
-use perfgate::plan::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
+use perfgate::plan::client::Connections;
+use perfgate::plan::valid::{
+    Body, ClosedLoad, OpenLoad, ReportPaths, RequestDef, ValidPlan, Workload,
+};
 use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -516,5 +519,91 @@ async fn responses_split_anywhere_are_read_by_their_framing() {
         let _ = tokio::time::timeout(BOUND, transport.send(&p.requests[0])).await;
         let connections = if kept { 1 } else { 2 };
         assert_eq!(accepted.load(Ordering::SeqCst), connections, "{case}");
+    }
+}
+
+/// A keep-alive target that answers every request after 30 ms; its base
+/// URL, the connections it accepted and the requests it answered.
+async fn slow_target() -> (String, Arc<AtomicU64>, Arc<AtomicU64>) {
+    let answered = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&answered);
+    let (base, accepted) = counting_target(move |mut socket| {
+        let count = Arc::clone(&count);
+        async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            loop {
+                while let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                    got.drain(..end + 4);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    if socket.write_all(reply).await.is_err() {
+                        return;
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+        }
+    })
+    .await;
+    (base, accepted, answered)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_model_and_shared_connections_reuse_a_pool() {
+    // (case, plan, most connections: a connection per request or per user
+    // would open far more)
+    let (base, accepted, answered) = slow_target().await;
+    let req = request(&base, Duration::from_secs(5));
+    let mut open = plan(&base, 1, Duration::from_secs(1), vec![req.clone()]);
+    open.load = Workload::Open(OpenLoad {
+        start_rate: 300.0,
+        stages: Vec::new(),
+        duration: Duration::from_secs(1),
+        warmup: Duration::ZERO,
+        seed: 7,
+        grace: Duration::from_secs(2),
+        max_in_flight: 1000,
+        tolerance: 0.5,
+        max_lag: Duration::from_secs(1),
+    });
+    let mut shared = plan(&base, 20, Duration::from_secs(2), vec![req]);
+    if let Workload::Closed(load) = &mut shared.load {
+        // Started 25 ms apart, so that they do not all send their first request at once.
+        load.spawn_rate = 40.0;
+        load.think_time = ThinkTime {
+            min: Duration::from_millis(50),
+            max: Duration::from_millis(150),
+        };
+    }
+    shared.client.connections = Connections::Shared;
+    for (name, p, most) in [("open", open, 60), ("shared", shared, 15)] {
+        let before = accepted.load(Ordering::SeqCst);
+        let answered_before = answered.load(Ordering::SeqCst);
+        let transport = LeanTransport::new(&p).expect("transport");
+        let summary = tokio::time::timeout(BOUND, engine::run(&p, transport, pending(), None))
+            .await
+            .expect("the run ends by itself");
+        let opened = accepted.load(Ordering::SeqCst) - before;
+        let requests = summary.overall.requests;
+        assert_eq!(
+            summary.overall.errors.total, 0,
+            "{name}: {:?}",
+            summary.overall
+        );
+        assert!(requests >= 100, "{name}: {:?}", summary.overall);
+        assert_eq!(
+            answered.load(Ordering::SeqCst) - answered_before,
+            requests,
+            "{name}"
+        );
+        assert!(
+            (2..=most).contains(&opened),
+            "{name}: {opened} connections for {requests} requests"
+        );
     }
 }

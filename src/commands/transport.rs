@@ -1,13 +1,11 @@
-//! Which transport sends a run's requests: the lean one for
-//! closed-model plans over plain `http://` with a connection per user,
-//! HTTP/1.1, no gzip and no proxy; reqwest for everything else (HTTPS,
-//! HTTP/2, gzip, a proxy, a shared pool, the open model).
+//! Which transport sends a run's requests: the lean one for plain
+//! `http://` over HTTP/1.1 without gzip or a proxy (a connection per user or
+//! a shared pool, either workload model); reqwest for everything else
+//! (HTTPS, HTTP/2, gzip, a proxy).
 //! `PERFGATE_TRANSPORT` overrides the choice, to compare the two.
 
 use crate::engine::LeanTransport;
 use crate::plan::ValidPlan;
-use crate::plan::client::Connections;
-use crate::plan::valid::Workload;
 
 /// The environment variable that overrides the choice: `lean` or `reqwest`.
 pub const OVERRIDE: &str = "PERFGATE_TRANSPORT";
@@ -15,7 +13,7 @@ pub const OVERRIDE: &str = "PERFGATE_TRANSPORT";
 /// A transport, chosen but not built yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Choice {
-    /// [`LeanTransport`]: one HTTP/1.1 connection per user.
+    /// [`LeanTransport`]: HTTP/1.1, a connection per user or a shared pool.
     Lean,
     /// [`crate::engine::ReqwestTransport`]: a connection per user or a shared
     /// pool, HTTP/1.1 or HTTP/2, TLS, gzip, a proxy.
@@ -30,8 +28,8 @@ pub enum ChoiceError {
     Unknown(String),
     /// `lean` asked for a plan it cannot send.
     #[error(
-        "{OVERRIDE}=lean: the lean transport sends closed-model plans over plain http:// only, \
-         with a connection per user, HTTP/1.1, no gzip and no proxy"
+        "{OVERRIDE}=lean: the lean transport sends plans over plain http:// only, \
+         HTTP/1.1, no gzip and no proxy"
     )]
     Unsupported,
 }
@@ -53,16 +51,10 @@ pub fn choose(plan: &ValidPlan, wanted: Option<&str>) -> Result<Choice, ChoiceEr
     }
 }
 
-/// Whether the lean transport does all `plan` asks: users each with their
-/// own plain HTTP/1.1 connection, nothing more.
+/// Whether the lean transport does all `plan` asks: plain HTTP/1.1, nothing more.
 fn lean_fits(plan: &ValidPlan) -> bool {
     let c = &plan.client;
-    matches!(plan.load, Workload::Closed(_))
-        && c.connections == Connections::PerUser
-        && !c.http2
-        && !c.gzip
-        && c.proxy.is_none()
-        && LeanTransport::supports(plan)
+    !c.http2 && !c.gzip && c.proxy.is_none() && LeanTransport::supports(plan)
 }
 
 #[cfg(test)]
@@ -84,17 +76,18 @@ mod tests {
     const CLOSED: &str = "{users: 1, duration: 1s}";
 
     #[test]
-    fn lean_for_closed_plain_http_reqwest_otherwise() {
+    fn lean_for_plain_http_reqwest_otherwise() {
         let closed = plan("http://127.0.0.1:1", CLOSED, "");
         let tls = plan("https://127.0.0.1:1", CLOSED, "");
         let open = plan("http://127.0.0.1:1", "{rate: 10/s, duration: 1s}", "");
         assert_eq!(choose(&closed, None), Ok(Choice::Lean));
         assert_eq!(choose(&closed, Some("")), Ok(Choice::Lean));
         assert_eq!(choose(&tls, None), Ok(Choice::Reqwest));
-        assert_eq!(choose(&open, None), Ok(Choice::Reqwest));
+        assert_eq!(choose(&open, None), Ok(Choice::Lean));
         assert_eq!(choose(&closed, Some("reqwest")), Ok(Choice::Reqwest));
         assert_eq!(choose(&closed, Some("lean")), Ok(Choice::Lean));
-        assert_eq!(choose(&open, Some("lean")), Err(ChoiceError::Unsupported));
+        assert_eq!(choose(&open, Some("lean")), Ok(Choice::Lean));
+        assert_eq!(choose(&tls, Some("lean")), Err(ChoiceError::Unsupported));
         assert_eq!(
             choose(&closed, Some("curl")),
             Err(ChoiceError::Unknown("curl".to_owned()))
@@ -103,10 +96,12 @@ mod tests {
 
     #[test]
     fn reqwest_for_what_lean_does_not_do() {
-        let per_user = plan("http://127.0.0.1:1", CLOSED, "connections: per_user\n");
-        assert_eq!(choose(&per_user, None), Ok(Choice::Lean));
+        for connections in ["per_user", "shared"] {
+            let extra = format!("connections: {connections}\n");
+            let p = plan("http://127.0.0.1:1", CLOSED, &extra);
+            assert_eq!(choose(&p, None), Ok(Choice::Lean), "{extra}");
+        }
         for extra in [
-            "connections: shared\n",
             "http2: true\n",
             "gzip: true\n",
             "proxy: http://127.0.0.1:2\n",

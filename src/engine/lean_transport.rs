@@ -1,13 +1,16 @@
-//! The lean transport: HTTP/1.1 on a plain TCP connection per user, for
-//! `http://` targets, with the exchange itself in [`super::wire`].
+//! The lean transport: HTTP/1.1 on plain TCP connections, for `http://`
+//! targets, with the exchange itself in [`super::wire`].
 //!
-//! Every clone starts without a connection and opens its own on first use,
-//! so a closed-model user (which holds its own clone) keeps one connection for
-//! the whole run, reconnecting when the target closes it or it breaks. What can
-//! be built once is built once per request definition: the request line and
-//! every header as bytes, the body as [`Bytes`]. An idle connection is its
-//! socket alone: no task, no channel and no buffers, so that 10,000 users
-//! cost little more than their sockets.
+//! With a connection per user (the closed model's default) every clone
+//! starts without a connection and opens its own on first use, so a user
+//! (which holds its own clone) keeps one connection for the whole run,
+//! reconnecting when the target closes it or it breaks. With a shared pool
+//! (`connections: shared`, and always in the open model) every clone takes an
+//! idle connection from one pool, or opens one when none is idle, and puts it
+//! back after the response. What can be built once is built once per request
+//! definition: the request line and every header as bytes, the body as
+//! [`Bytes`]. An idle connection is its socket alone: no task, no channel and
+//! no buffers, so that 10,000 users cost little more than their sockets.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -22,7 +25,8 @@ use super::reqwest_transport::method;
 use super::transport::{self, Reply, Transport, TransportError, connect_timeout};
 use super::wire::{self, Outgoing, WireError};
 use crate::metrics::summary::ErrorKind;
-use crate::plan::valid::{RequestDef, ValidPlan};
+use crate::plan::client::Connections;
+use crate::plan::valid::{RequestDef, ValidPlan, Workload};
 
 /// Sends requests over HTTP/1.1, one connection per clone.
 ///
@@ -31,16 +35,29 @@ use crate::plan::valid::{RequestDef, ValidPlan};
 #[derive(Debug)]
 pub struct LeanTransport {
     shared: Arc<Shared>,
-    /// This clone's idle connection; taken while a request is in flight.
-    conn: Mutex<Option<TcpStream>>,
+    idle: Idle,
+}
+
+/// Where idle connections wait for the next request.
+#[derive(Debug)]
+enum Idle {
+    /// This clone's own connection; taken while a request is in flight.
+    Own(Mutex<Option<TcpStream>>),
+    /// One pool for every clone.
+    Pool(Arc<Mutex<Vec<TcpStream>>>),
 }
 
 impl Clone for LeanTransport {
-    /// Shares the prepared requests; the clone opens its own connection.
+    /// Shares the prepared requests, and the pool when there is one; with a
+    /// connection per user the clone opens its own.
     fn clone(&self) -> Self {
+        let idle = match &self.idle {
+            Idle::Own(_) => Idle::Own(Mutex::new(None)),
+            Idle::Pool(pool) => Idle::Pool(Arc::clone(pool)),
+        };
         Self {
             shared: Arc::clone(&self.shared),
-            conn: Mutex::new(None),
+            idle,
         }
     }
 }
@@ -108,7 +125,11 @@ impl LeanTransport {
                 prepared,
                 connect_timeout: connect_timeout(plan),
             }),
-            conn: Mutex::new(None),
+            idle: if shares_connections(plan) {
+                Idle::Pool(Arc::default())
+            } else {
+                Idle::Own(Mutex::new(None))
+            },
         })
     }
 
@@ -137,19 +158,30 @@ impl LeanTransport {
         }
     }
 
-    /// Takes this clone's idle connection, if it has one the target has not
-    /// closed meanwhile.
+    /// Takes an idle connection (this clone's, or one from the pool) that
+    /// the target has not closed meanwhile.
     fn take_idle(&self) -> Option<TcpStream> {
-        let mut cell = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        cell.take().filter(still_open)
+        match &self.idle {
+            Idle::Own(cell) => lock(cell).take().filter(still_open),
+            Idle::Pool(pool) => {
+                let mut pool = lock(pool);
+                std::iter::from_fn(|| pool.pop()).find(still_open)
+            }
+        }
     }
 
-    /// Keeps `conn` for the next request (another send of a shared value may
-    /// have put one back first; then this one is closed).
+    /// Keeps `conn` for a next request. A clone with its own connection
+    /// keeps one (another send of a shared value may have put one back
+    /// first; then this one is closed); the pool keeps every one.
     fn put_idle(&self, conn: TcpStream) {
-        let mut cell = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        if cell.is_none() {
-            *cell = Some(conn);
+        match &self.idle {
+            Idle::Own(cell) => {
+                let mut cell = lock(cell);
+                if cell.is_none() {
+                    *cell = Some(conn);
+                }
+            }
+            Idle::Pool(pool) => lock(pool).push(conn),
         }
     }
 
@@ -251,6 +283,18 @@ impl PreparedRef<'_> {
             PreparedRef::Owned(p) => (p, &p.body),
         }
     }
+}
+
+/// Whether `plan`'s requests share one pool of connections: the open model,
+/// or `connections: shared`.
+fn shares_connections(plan: &ValidPlan) -> bool {
+    matches!(plan.load, Workload::Open(_)) || plan.client.connections == Connections::Shared
+}
+
+/// The value behind `mutex`, even when a panic poisoned it (what it holds
+/// stays consistent: a connection or none, a list of connections).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Whether an idle connection can still carry a request: the target has
