@@ -4,8 +4,8 @@
 # rate against the theoretical users ÷ mean think time (2,500/s; measured
 # after a 15 s warm-up that covers the spawn ramp) and the errors.
 # Targets (issue 8): RSS < 150 MB, rate within 2%, no errors.
-# Measured on 2 shared CPUs (README, Performance): rate −0.00%, no errors, peak
-# RSS 35.8 MB with the lean transport (it was 223 MB, about 20 KB per user, on
+# Measured on 2 shared CPUs (README, Performance): rate −0.01%, no errors, peak
+# RSS 35.9 MB with the lean transport (it was 223 MB, about 20 KB per user, on
 # hyper's connection API: a request channel, 8 KiB read and write buffers).
 #
 # A benchmark, not a test. Run from anywhere (nginx-light must be installed):
