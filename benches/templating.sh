@@ -9,8 +9,8 @@
 #              random_int().
 # Each run is under /usr/bin/time; the table gives the medians of CPU µs per
 # request ((user + sys) ÷ requests) and requests/s, and the ratio.
-# Measured on 2 shared CPUs (3 s, 8 rounds, quiet): 26.5 µs static, 36.4 µs
-# templated, 1.37× (README, Performance).
+# Measured on 2 shared CPUs (3 s, 6 rounds, quiet): 20.9 µs static, 29.9 µs
+# templated, 1.43× (README, Performance).
 #
 # A benchmark, not a test. Run from anywhere (nginx-light must be installed):
 #   benches/templating.sh [SECONDS] [ROUNDS]     # default 10 s, 3 rounds

@@ -9,13 +9,12 @@
 //! idle connection from one pool, or opens one when none is idle, and puts it
 //! back after the response. What can be built once is built once per request
 //! definition: the request line and every header as bytes, the body as
-//! [`Bytes`]. An idle connection is its socket alone: no task, no channel and
+//! shared bytes. An idle connection is its socket alone: no task, no channel and
 //! no buffers, so that 10,000 users cost little more than their sockets.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
 use hyper::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT,
 };
@@ -80,7 +79,7 @@ struct Prepared {
     /// The request line and the headers: `Host`, the plan's, and the
     /// defaults the plan did not set.
     head: Box<[u8]>,
-    body: Bytes,
+    body: Arc<[u8]>,
     /// Whether a `content-length` is sent even for an empty body.
     length: bool,
     /// Whether it is a `HEAD` request.
@@ -146,9 +145,7 @@ impl LeanTransport {
         let found = self.shared.prepared.iter().find(|p| p.same_head(req));
         match (found, &req.body) {
             (Some(p), _) if p.same_body(req) => Ok(PreparedRef::Shared(p)),
-            (Some(p), Some(body)) => {
-                Ok(PreparedRef::Body(p, Bytes::from_owner(body.bytes.clone())))
-            }
+            (Some(p), Some(body)) => Ok(PreparedRef::Body(p, Arc::clone(&body.bytes))),
             _ => prepare(req)
                 .map(|p| PreparedRef::Owned(Box::new(p)))
                 .map_err(|e| TransportError {
@@ -188,7 +185,7 @@ impl LeanTransport {
     async fn exchange(
         &self,
         req: &RequestDef,
-        (p, body): (&Prepared, &Bytes),
+        (p, body): (&Prepared, &[u8]),
     ) -> Result<Reply, TransportError> {
         let out = Outgoing {
             head: &p.head,
@@ -270,13 +267,13 @@ impl Prepared {
 /// send, or built for this send.
 enum PreparedRef<'a> {
     Shared(&'a Prepared),
-    Body(&'a Prepared, Bytes),
+    Body(&'a Prepared, Arc<[u8]>),
     Owned(Box<Prepared>),
 }
 
 impl PreparedRef<'_> {
     /// The head to send, and the body.
-    fn parts(&self) -> (&Prepared, &Bytes) {
+    fn parts(&self) -> (&Prepared, &[u8]) {
         match self {
             PreparedRef::Shared(p) => (p, &p.body),
             PreparedRef::Body(p, body) => (p, body),
@@ -407,9 +404,9 @@ fn prepare(req: &RequestDef) -> Result<Prepared, UnsupportedError> {
             if !has(&CONTENT_TYPE) {
                 set(CONTENT_TYPE.as_str(), body.content_type)?;
             }
-            Bytes::from_owner(body.bytes.clone())
+            Arc::clone(&body.bytes)
         }
-        None => Bytes::new(),
+        None => Arc::from(&[][..]),
     };
     let length = !has(&CONTENT_LENGTH)
         && (req.body.is_some() || matches!(method.as_str(), "POST" | "PUT" | "PATCH"));
