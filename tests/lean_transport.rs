@@ -555,8 +555,6 @@ async fn slow_target() -> (String, Arc<AtomicU64>, Arc<AtomicU64>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_open_model_and_shared_connections_reuse_a_pool() {
-    // (case, plan, most connections: a connection per request or per user
-    // would open far more)
     let (base, accepted, answered) = slow_target().await;
     let req = request(&base, Duration::from_secs(5));
     let mut open = plan(&base, 1, Duration::from_secs(1), vec![req.clone()]);
@@ -576,12 +574,13 @@ async fn the_open_model_and_shared_connections_reuse_a_pool() {
         // Started 25 ms apart, so that they do not all send their first request at once.
         load.spawn_rate = 40.0;
         load.think_time = ThinkTime {
-            min: Duration::from_millis(50),
-            max: Duration::from_millis(150),
+            min: Duration::from_millis(100),
+            max: Duration::from_millis(300),
         };
     }
     shared.client.connections = Connections::Shared;
-    for (name, p, most) in [("open", open, 60), ("shared", shared, 15)] {
+    // One connection per arrival would be about 300; one per user, 20.
+    for (name, p, most) in [("open", open, 100), ("shared", shared, 15)] {
         let before = accepted.load(Ordering::SeqCst);
         let answered_before = answered.load(Ordering::SeqCst);
         let transport = LeanTransport::new(&p).expect("transport");
@@ -595,7 +594,7 @@ async fn the_open_model_and_shared_connections_reuse_a_pool() {
             "{name}: {:?}",
             summary.overall
         );
-        assert!(requests >= 100, "{name}: {:?}", summary.overall);
+        assert!(requests >= 50, "{name}: {:?}", summary.overall);
         assert_eq!(
             answered.load(Ordering::SeqCst) - answered_before,
             requests,
