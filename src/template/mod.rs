@@ -245,7 +245,6 @@ impl Templating {
             who.drawn.resize(self.feeders.all.len(), 0);
         }
         let mut rows = Vec::with_capacity(t.feeders.len());
-        let mut drawn_rows = Vec::with_capacity(t.feeders.len());
         for &f in &t.feeders {
             let (Some(feeder), Some(drawn)) = (self.feeders.all.get(f), who.drawn.get_mut(f))
             else {
@@ -258,10 +257,7 @@ impl Templating {
                 rng: &mut rng,
             };
             match feeder.draw_for_request(&mut drawer) {
-                Some(row) => {
-                    drawn_rows.push((f, row.clone()));
-                    rows.push((Arc::clone(&self.names[f]), row));
-                }
+                Some(row) => rows.push((Arc::clone(&self.names[f]), row)),
                 None => {
                     if feeder.ends_run(who.users) {
                         self.feeders.used_up(f);
@@ -274,7 +270,6 @@ impl Templating {
         let leaves = RequestLeaves {
             templating: self,
             ctx: &ctx,
-            rows: &drawn_rows,
         };
         let render = |name: &str| self.render(name, &ctx);
         functions::seeded(seed, || {
@@ -307,12 +302,10 @@ impl Templating {
 }
 
 /// The leaves of one request's body: templates rendered with its context,
-/// columns read from the rows drawn for it.
+/// columns read from the rows of that context.
 struct RequestLeaves<'a> {
     templating: &'a Templating,
     ctx: &'a Value,
-    /// The rows drawn, by feeder index.
-    rows: &'a [(usize, Value)],
 }
 
 impl body::Leaves for RequestLeaves<'_> {
@@ -325,9 +318,15 @@ impl body::Leaves for RequestLeaves<'_> {
     }
 
     fn column(&self, column: &body::Column, out: &mut Vec<u8>) -> bool {
-        self.rows
+        let (Some(ctx), Some(name)) = (
+            self.ctx.downcast_object_ref::<Context>(),
+            self.templating.names.get(column.feeder),
+        ) else {
+            return false;
+        };
+        ctx.rows
             .iter()
-            .find(|(f, _)| *f == column.feeder)
+            .find(|(n, _)| Arc::ptr_eq(n, name))
             .is_some_and(|(_, row)| crate::data::write_column(row, &column.key, out))
     }
 }
