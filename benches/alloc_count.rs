@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use perfgate::core::values::{Method, StatusExpect, ThinkTime};
 use perfgate::engine::{self, LeanTransport, ReqwestTransport, Transport};
 use perfgate::plan::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
-use perfgate::plan::values::{Method, StatusExpect, ThinkTime};
 
 /// Requests sent through each transport, after the warm-up.
 const REQUESTS: u64 = 20_000;

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::core::values::{Dur, Rate};
 use crate::demo::DemoOptions;
-use crate::plan::values::{Dur, Rate};
 
 /// perfgate: a load tester built to be a CI gate. A YAML plan in; load, an SLO
 /// verdict, reports and an exit code out.
@@ -110,7 +110,7 @@ pub struct RunArgs {
     /// arrival rate on the target, with its own seed; `perfgate merge` joins
     /// the shards' JSON reports.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::core::shard::Shard>,
     /// Start the load at this wall-clock instant (RFC 3339, e.g.
     /// `2026-01-01T02:00:00Z`), so that every shard starts together.
     #[arg(long, value_name = "TIME", value_parser = start_at)]

@@ -8,7 +8,7 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            perfgate::gate::ExitCode::CouldNotRun
+            perfgate::core::verdict::ExitCode::CouldNotRun
         }
     };
     std::process::ExitCode::from(u8::try_from(code.code()).unwrap_or(1))

@@ -5,8 +5,8 @@
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 
+use crate::core::record::JsonReport;
 use crate::plan::types::Plan;
-use crate::report::json::JsonReport;
 
 /// The schema of a plan file.
 pub fn plan_schema() -> serde_json::Value {

@@ -23,7 +23,7 @@ fn json_report_cases_are_refused_cleanly() {
     assert!(!files.is_empty());
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
-        let err = perfgate::report::json::parse(&bytes)
+        let err = perfgate::core::record::parse(&bytes)
             .err()
             .unwrap_or_else(|| panic!("{} was accepted", file.display()));
         assert!(err.contains("histogram"), "{}: {err}", file.display());

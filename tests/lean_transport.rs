@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use common::faults::{Fault, FaultTarget};
 use common::free_port;
+use perfgate::core::summary::ErrorKind;
+use perfgate::core::values::{Method, StatusExpect, StatusMatch, ThinkTime};
 use perfgate::engine::{self, LeanTransport, Transport};
-use perfgate::metrics::summary::ErrorKind;
 use perfgate::plan::client::Connections;
 use perfgate::plan::valid::{
     Body, ClosedLoad, OpenLoad, ReportPaths, RequestDef, ValidPlan, Workload,
 };
-use perfgate::plan::values::{Method, StatusExpect, StatusMatch, ThinkTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -5,22 +5,24 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use perfgate::gate::{self, Outcome, Verdict};
-use perfgate::metrics::histogram;
-use perfgate::metrics::summary::{
+use perfgate::core::histogram;
+use perfgate::core::record;
+use perfgate::core::summary::{
     ErrorCounts, ErrorExample, ErrorKind, LoadExecuted, PlanInfo, RequestStats, SeriesPoint,
     ServeInfo, Summary, ToolInfo,
 };
-use perfgate::report::json::{self, JsonExporter};
+use perfgate::core::verdict::{Outcome, Verdict};
+use perfgate::judge::decide;
+use perfgate::report::json::JsonExporter;
 use perfgate::report::junit::JunitExporter;
 use perfgate::report::{self, RunReport, check_writable};
 use perfgate::schema;
 
 mod common;
 use common::junit_check;
+use perfgate::core::slo_result::{SloOutcome, SloResult};
 use perfgate::slo::evaluate::{Objective, evaluate};
 use perfgate::slo::expr::parse;
-use perfgate::slo::result::{SloOutcome, SloResult};
 use serde_json::Value;
 
 const HOSTILE: &str = "\x1b[31mboom\x1b[0m <script>alert(1)</script> & more";
@@ -258,7 +260,7 @@ fn write_both(
 fn json_report_matches_its_schema_and_reads_back_exactly() {
     let summary = realistic_summary();
     let slos = slos(&summary);
-    let verdict = gate::decide(&summary, &slos);
+    let verdict = decide(&summary, &slos);
     let dir = scratch("json");
     let (json_path, _) = write_both(&dir, &summary, &slos, &verdict);
 
@@ -284,7 +286,7 @@ fn json_report_matches_its_schema_and_reads_back_exactly() {
     broken["slos"][0]["outcome"] = Value::from("maybe");
     assert!(!validator.is_valid(&broken));
 
-    let back = json::read(&json_path).unwrap();
+    let back = record::read(&json_path).unwrap();
     assert_eq!(back.summary.requests.len(), 3);
     for (original, read) in summary
         .requests
@@ -326,7 +328,7 @@ fn junit_report_parses_independently_and_carries_the_figures() {
         ],
         "{slos:#?}"
     );
-    let verdict = gate::decide(&summary, &slos);
+    let verdict = decide(&summary, &slos);
     assert_eq!(verdict.outcome, Outcome::Fail);
     assert_eq!(verdict.reasons.len(), 2);
     let dir = scratch("junit");
@@ -357,7 +359,7 @@ fn junit_report_parses_independently_and_carries_the_figures() {
     assert_eq!(breach["classname"], "perfgate.slo.predict");
     assert_eq!(breach["result"], "failure");
     assert_eq!(breach["type"], "slo_breach");
-    let observed = perfgate::slo::format::format_ms(slos[1].observed.unwrap());
+    let observed = perfgate::core::format::format_ms(slos[1].observed.unwrap());
     let expected = format!("p95 {observed} breaches < 150 ms (predict, 2,000 requests)");
     assert_eq!(breach["message"], expected.as_str());
     let body = breach["text"].as_str().unwrap();
@@ -414,7 +416,7 @@ fn hostile_messages_still_yield_valid_junit() {
     summary.plan.host = "http://h/?a=1&b=<2>\u{7}\u{0}\u{fffe}".to_string();
     let mut slos = slos(&summary);
     slos[1].message = format!("{} | {HOSTILE} \u{1}\u{1f}]]>", slos[1].message);
-    let verdict = gate::decide(&summary, &slos);
+    let verdict = decide(&summary, &slos);
     let dir = scratch("hostile");
     let (_, junit_path) = write_both(&dir, &summary, &slos, &verdict);
 
@@ -448,7 +450,7 @@ fn partial_and_invalid_runs_are_visible_in_junit() {
     summary.partial = true;
     summary.load.elapsed_s = 21.5;
     let slos = slos(&summary);
-    let verdict = gate::decide(&summary, &slos);
+    let verdict = decide(&summary, &slos);
     assert_eq!(verdict.exit_code, 130);
     let dir = scratch("partial");
     let (json_path, junit_path) = write_both(&dir, &summary, &slos, &verdict);
@@ -464,11 +466,11 @@ fn partial_and_invalid_runs_are_visible_in_junit() {
     assert!(text.contains("interrupted after 21.5 s"), "{text}");
     assert!(text.contains("would have failed: p95 "), "{text}");
     assert_eq!(
-        json::read(&json_path).unwrap().verdict.outcome,
+        record::read(&json_path).unwrap().verdict.outcome,
         Outcome::Interrupted
     );
 
-    let verdict = gate::invalid("the load generator fell 4.2 s behind its schedule".to_string());
+    let verdict = Verdict::invalid("the load generator fell 4.2 s behind its schedule".to_string());
     let (_, junit_path) = write_both(&dir, &summary, &slos, &verdict);
     let parsed = junit_check(&junit_path);
     let run = case(&parsed, "run");

@@ -5,8 +5,8 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use perfgate::core::values::Method;
 use perfgate::plan::valid::ServeDef;
-use perfgate::plan::values::Method;
 use perfgate::serve::{self, Exit, MAX_LINE_BYTES, MAX_LINES, ServeError, Served, Stopped};
 use rustix::process::{Pid, Signal, kill_process};
 

@@ -8,7 +8,7 @@ use std::process::Child;
 use std::time::Duration;
 
 use common::{Behaviour, Target, code, output, perfgate, read_valid_report, scratch, streams};
-use perfgate::metrics::histogram;
+use perfgate::core::histogram;
 
 const PLAN: &str = "\
 name: sharded

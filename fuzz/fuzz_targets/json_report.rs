@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use perfgate::report::json::parse;
+use perfgate::core::record::parse;
 use perfgate::report::{Exporter, RunReport, html::HtmlExporter, terminal};
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::plan::values::StatusExpect;
+use crate::core::values::StatusExpect;
 
 /// A check on the values a JSON path selects: the word `exists`, or a map of
 /// checks that must all hold.

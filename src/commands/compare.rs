@@ -6,16 +6,17 @@
 
 use std::path::PathBuf;
 
-use super::baseline::judge;
+use super::baseline::{BaselineArgs, judge_run};
 use crate::cli::CompareArgs;
-use crate::gate::ExitCode;
+use crate::core::record::{self, RecordError};
+use crate::core::verdict::ExitCode;
+use crate::judge::{Judged, Objectives};
 use crate::plan::{self, Overrides};
 use crate::regress::compare::stored_rules;
-use crate::regress::{format, verdict};
-use crate::report::json::{self, JsonExporter};
+use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
-use crate::report::{self, Exporter, RunReport, check_writable};
+use crate::report::{self, Exporter, RunReport, check_writable, regression};
 
 /// Runs `perfgate compare` and returns the exit code.
 pub fn compare(args: &CompareArgs) -> ExitCode {
@@ -30,12 +31,12 @@ pub fn compare(args: &CompareArgs) -> ExitCode {
             return ExitCode::Invalid;
         }
     }
-    let new = match json::read(&args.new) {
+    let new = match record::read(&args.new) {
         Ok(new) => new,
         Err(e) => {
             eprintln!("error: {e}");
             return match e {
-                report::ReportError::Invalid { .. } => ExitCode::CouldNotRun,
+                RecordError::Invalid { .. } => ExitCode::CouldNotRun,
                 _ => ExitCode::Invalid,
             };
         }
@@ -64,22 +65,31 @@ pub fn compare(args: &CompareArgs) -> ExitCode {
         );
         return ExitCode::Invalid;
     }
-    let section = match judge(
-        &args.base,
-        args.baseline_last,
-        &rules,
-        &new.summary,
-        args.judge,
-    ) {
-        Ok(section) => section,
-        Err(code) => return code,
+    let baseline = BaselineArgs {
+        path: &args.base,
+        last: args.baseline_last,
+        rules: &rules,
+        judge: args.judge,
     };
-    let verdict = verdict::apply(new.verdict.clone(), &section.results, args.judge.strict);
-    print!("{}", format::terminal(&section));
+    let objectives = Objectives::Stored {
+        slos: &new.slos,
+        verdict: &new.verdict,
+    };
+    let (judged, refused) = judge_run(&new.summary, objectives, Some(baseline), None);
+    let Judged {
+        slos,
+        regression: Some(section),
+        verdict,
+        refused: None,
+    } = judged
+    else {
+        return refused.unwrap_or(ExitCode::CouldNotRun);
+    };
+    print!("{}", regression::terminal(&section));
     println!("{}", super::run::verdict_line(&verdict));
     let run = RunReport {
         summary: &new.summary,
-        slos: &new.slos,
+        slos: &slos,
         verdict: &verdict,
         regression: Some(&section),
     };

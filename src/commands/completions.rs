@@ -3,7 +3,7 @@
 use clap::CommandFactory as _;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::gate::ExitCode;
+use crate::core::verdict::ExitCode;
 
 /// Prints the completion script for the chosen shell.
 pub fn completions(args: &CompletionsArgs) -> ExitCode {

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use anyhow::Context as _;
 
 use crate::cli::InitArgs;
-use crate::gate::ExitCode;
+use crate::core::verdict::ExitCode;
 
 /// The starter plan, commented; it validates as it is.
 pub const STARTER_PLAN: &str = include_str!("starter.yaml");

@@ -8,15 +8,17 @@
 use std::path::PathBuf;
 
 use crate::cli::MergeArgs;
-use crate::gate::{self, ExitCode};
+use crate::core::record::{self, JsonReport, RecordError};
+use crate::core::verdict::ExitCode;
+use crate::judge::{Objectives, judge};
 use crate::merge;
 use crate::plan::{self, Overrides};
 use crate::report::html::HtmlExporter;
-use crate::report::json::{self, JsonExporter, JsonReport};
+use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
-use crate::report::{self, Exporter, ReportError, RunReport, check_writable, terminal};
-use crate::slo::evaluate::{Objective, evaluate};
+use crate::report::{self, Exporter, RunReport, check_writable, terminal};
+use crate::slo::evaluate::Objective;
 use crate::slo::expr;
 
 /// Runs `perfgate merge` and returns the exit code.
@@ -36,12 +38,12 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
     }
     let mut reports = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
-        match json::read(path) {
+        match record::read(path) {
             Ok(r) => reports.push((path.clone(), r)),
             Err(e) => {
                 eprintln!("error: {e}");
                 return match e {
-                    ReportError::Invalid { .. } => ExitCode::CouldNotRun,
+                    RecordError::Invalid { .. } => ExitCode::CouldNotRun,
                     _ => ExitCode::Invalid,
                 };
             }
@@ -70,22 +72,16 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
     for u in &unsound {
         eprintln!("warning: shard {u}");
     }
-    let (slos, verdict) = match evaluate(&objectives, &merged) {
-        Ok(slos) if unsound.is_empty() || args.allow_partial => {
-            let verdict = gate::decide(&merged, &slos);
-            (slos, verdict)
-        }
-        Ok(slos) => {
-            let why = format!(
-                "{} shard(s) were invalid or interrupted, so the merged run is invalid \
-                 (`--allow-partial` merges them anyway): {}",
-                unsound.len(),
-                unsound.join("; ")
-            );
-            (slos, gate::invalid(why))
-        }
-        Err(e) => (Vec::new(), gate::invalid(e.to_string())),
-    };
+    let invalid = (!unsound.is_empty() && !args.allow_partial).then(|| {
+        format!(
+            "{} shard(s) were invalid or interrupted, so the merged run is invalid \
+             (`--allow-partial` merges them anyway): {}",
+            unsound.len(),
+            unsound.join("; ")
+        )
+    });
+    let judged = judge(&merged, Objectives::Evaluate(&objectives), None, invalid);
+    let (slos, verdict) = (judged.slos, judged.verdict);
     let run = RunReport {
         summary: &merged,
         slos: &slos,

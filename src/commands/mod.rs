@@ -15,7 +15,7 @@ mod transport;
 mod validate;
 
 use crate::cli::{Cli, Command};
-use crate::gate::ExitCode;
+use crate::core::verdict::ExitCode;
 
 /// Runs the command line's subcommand.
 ///

@@ -9,16 +9,16 @@
 use std::path::PathBuf;
 
 use crate::cli::ReportArgs;
-use crate::gate::ExitCode;
+use crate::core::record;
+use crate::core::verdict::ExitCode;
 use crate::report::html::HtmlExporter;
-use crate::report::json;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
 use crate::report::{self, Exporter, RunReport, terminal};
 
 /// Renders the reports `args` asks for and returns the exit code.
 pub fn report(args: &ReportArgs) -> ExitCode {
-    let read = match json::read(&args.report) {
+    let read = match record::read(&args.report) {
         Ok(read) => read,
         Err(e) => {
             eprintln!("error: {e}");

@@ -5,22 +5,22 @@ use std::io::{IsTerminal as _, Write as _};
 
 use anyhow::Context as _;
 
+use super::baseline::{self, BaselineArgs};
 use super::progress::{self, Mode};
+use super::serving;
 use super::signals::Interrupts;
 use super::transport::{self, Choice};
-use super::{baseline, serving};
 use crate::cli::RunArgs;
+use crate::core::summary::Summary;
+use crate::core::values::Dur;
+use crate::core::verdict::{ExitCode, Verdict};
 use crate::engine::{self, LeanTransport, ReqwestTransport};
-use crate::gate::{self, ExitCode, Verdict};
-use crate::metrics::summary::Summary;
-use crate::plan::values::Dur;
+use crate::judge::{Judged, Objectives};
 use crate::plan::{self, Overrides, ValidPlan};
-use crate::regress;
 use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::{self, Exporter, RunReport, check_writable, github, markdown, terminal};
-use crate::slo::evaluate::evaluate;
 
 /// How far in the past `--start-at` may be (clocks of shards differ a little).
 const START_AT_SLACK_S: i64 = 5;
@@ -117,35 +117,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::CouldNotRun);
     };
     plan.secrets.redact_summary(&mut summary);
-    let (slos, verdict) = match evaluate(&plan.objectives, &summary) {
-        Ok(slos) => {
-            let verdict = match &died {
-                Some(why) => gate::invalid(why.clone()),
-                None => gate::decide(&summary, &slos),
-            };
-            (slos, verdict)
-        }
-        Err(e) => (Vec::new(), gate::invalid(e.to_string())),
-    };
-    let (regression, verdict, judged) = match &args.baseline {
-        Some(path) => {
-            match baseline::judge(
-                path,
-                args.baseline_last,
-                &plan.regression,
-                &summary,
-                args.judge,
-            ) {
-                Ok(section) => {
-                    let verdict =
-                        regress::verdict::apply(verdict, &section.results, args.judge.strict);
-                    (Some(section), verdict, None)
-                }
-                Err(code) => (None, verdict, Some(code)),
-            }
-        }
-        None => (None, verdict, None),
-    };
+    let baseline = args.baseline.as_deref().map(|path| BaselineArgs {
+        path,
+        last: args.baseline_last,
+        rules: &plan.regression,
+        judge: args.judge,
+    });
+    let (judged, refused) = baseline::judge_run(
+        &summary,
+        Objectives::Evaluate(&plan.objectives),
+        baseline,
+        died,
+    );
+    let Judged {
+        slos,
+        regression,
+        verdict,
+        ..
+    } = judged;
     let report = RunReport {
         summary: &summary,
         slos: &slos,
@@ -159,7 +148,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     ci_output(&report);
     let code = write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)?;
-    Ok(judged.unwrap_or(code))
+    Ok(refused.unwrap_or(code))
 }
 
 /// What the load phase produced.

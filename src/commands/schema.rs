@@ -3,7 +3,7 @@
 use std::io::Write as _;
 
 use crate::cli::{SchemaArgs, SchemaKind};
-use crate::gate::ExitCode;
+use crate::core::verdict::ExitCode;
 use crate::schema::{plan_schema, report_schema, to_pretty};
 
 /// Prints the chosen schema to stdout.

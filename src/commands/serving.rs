@@ -1,7 +1,7 @@
 //! The `serve:` phase of `perfgate run`: refuse a server that already answers,
 //! start the command, wait for readiness, and describe how it ended.
 
-use crate::metrics::summary::ServeInfo;
+use crate::core::summary::ServeInfo;
 use crate::plan::secrets::Secrets;
 use crate::plan::valid::ServeDef;
 use crate::serve::{self, ServeOutcome, Served};

@@ -5,7 +5,7 @@
 
 use tokio::sync::watch;
 
-use crate::gate::ExitCode;
+use crate::core::verdict::ExitCode;
 use crate::serve::emergency;
 
 /// Interrupts seen so far, shared by everything that must react to the first.

@@ -1,7 +1,7 @@
 //! `perfgate validate PLAN...`: every check `run` makes before sending, and nothing sent.
 
 use crate::cli::ValidateArgs;
-use crate::gate::ExitCode;
+use crate::core::verdict::ExitCode;
 use crate::plan::{self, Overrides};
 use crate::report::check_writable;
 

@@ -62,7 +62,7 @@ impl fmt::Display for Batch {
 
 impl<'de> Deserialize<'de> for Batch {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = crate::plan::values::Scalar::deserialize(d)?;
+        let text = crate::core::values::Scalar::deserialize(d)?;
         Batch::parse(&text.0).map_err(serde::de::Error::custom)
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::plan::values::ThinkTime;
+use crate::core::values::ThinkTime;
 
 /// Cumulative request weights, shared by every user.
 #[derive(Debug, Clone, PartialEq, Eq)]

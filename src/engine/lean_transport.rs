@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use super::reqwest_transport::method;
 use super::transport::{self, Reply, Transport, TransportError, connect_timeout};
 use super::wire::{self, Outgoing, WireError};
-use crate::metrics::summary::ErrorKind;
+use crate::core::summary::ErrorKind;
 use crate::plan::client::Connections;
 use crate::plan::valid::{RequestDef, ValidPlan, Workload};
 

@@ -24,7 +24,6 @@ mod ticker;
 pub mod tls;
 pub mod transport;
 mod user;
-pub mod windows;
 mod wire;
 
 pub use lean_transport::{LeanTransport, UnsupportedError};

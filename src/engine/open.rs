@@ -27,11 +27,11 @@ use super::step::{Clock, Sender};
 use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::Activity;
-use super::windows::Judge;
-use crate::metrics::histogram::{new_latency, percentile_ms, record};
-use crate::metrics::summary::{LoadExecuted, OpenExecuted, Summary};
+use crate::core::histogram::{new_latency, percentile_ms, record};
+use crate::core::summary::{LoadExecuted, OpenExecuted, Summary};
+use crate::core::values::ThinkTime;
 use crate::plan::valid::{OpenLoad, ValidPlan};
-use crate::plan::values::ThinkTime;
+use crate::slo::window::Judge;
 use crate::template::Who;
 
 /// An arrival dispatched later than this after its intended time is late.

@@ -7,8 +7,8 @@ use super::transport::{Reply, TransportError};
 use std::time::Duration;
 
 use crate::checks::Response;
+use crate::core::summary::ErrorKind;
 use crate::metrics::recorder::{Completion, Failure};
-use crate::metrics::summary::ErrorKind;
 use crate::plan::valid::RequestDef;
 
 /// Longest piece of a response body quoted in a status failure, in characters.
@@ -120,7 +120,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::plan::values::{Method, StatusExpect, StatusMatch};
+    use crate::core::values::{Method, StatusExpect, StatusMatch};
 
     fn request(expect: StatusExpect) -> RequestDef {
         RequestDef {

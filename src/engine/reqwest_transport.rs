@@ -11,10 +11,10 @@ use reqwest::header::CONTENT_TYPE;
 use super::protocol;
 use super::reqwest_client::{ClientError, Recipe};
 use super::transport::{Collector, Reply, Transport, TransportError};
-use crate::metrics::summary::ErrorKind;
+use crate::core::summary::ErrorKind;
+use crate::core::values::Method;
 use crate::plan::client::Connections;
 use crate::plan::valid::{RequestDef, ValidPlan};
-use crate::plan::values::Method;
 
 /// Sends requests with reqwest, as the plan's `connections` says: with
 /// `per_user` every clone (every closed-model user) builds a client of its

@@ -18,11 +18,11 @@ use super::step::Sender;
 use super::ticker::Ticker;
 use super::transport::Transport;
 use super::user::{self, Activity, Crew};
-use super::windows::Judge;
 use super::{cpu, open, stages};
+use crate::core::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
 use crate::metrics::recorder::Totals;
-use crate::metrics::summary::{LoadExecuted, PlanInfo, Summary, ToolInfo};
 use crate::plan::valid::{ClosedLoad, ValidPlan, Workload};
+use crate::slo::window::Judge;
 
 /// Runs `plan`'s closed workload through `transport` and returns what happened.
 ///

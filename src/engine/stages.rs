@@ -77,8 +77,8 @@ fn push(out: &mut Vec<Span>, user: u32, from: f64, until: f64, end: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::values::ThinkTime;
     use crate::plan::valid::UserStage;
-    use crate::plan::values::ThinkTime;
 
     fn load(start_users: u32, stages: &[(u32, u64)], duration: u64) -> ClosedLoad {
         let stages: Vec<UserStage> = stages

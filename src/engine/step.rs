@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use super::outcome::completion;
 use super::transport::{Reply, Transport, TransportError};
 use crate::checks::Response;
+use crate::core::summary::{ErrorKind, RequestStats};
 use crate::metrics::recorder::{Completion, Failure, Recorder, Totals};
-use crate::metrics::summary::{ErrorKind, RequestStats};
 use crate::plan::valid::{FlowDef, RequestDef, ValidPlan};
 use crate::template::{BuildError, Templating, Who};
 
@@ -165,7 +165,7 @@ impl<T: Transport> Sender<T> {
             return Ok(None);
         };
         // Built before the clock starts: rendering is perfgate's work, not the target's.
-        let built = match self.templating.build(request, who) {
+        let built = match request.build(&self.templating, who) {
             Ok(built) => built,
             Err(BuildError::UsedUp) => return Err(UsedUp),
             Err(BuildError::Render(message)) => {

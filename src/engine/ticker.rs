@@ -8,9 +8,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::progress::Progress;
 use super::user::Activity;
-use super::windows::Judge;
+use crate::core::summary::WindowVerdict;
 use crate::metrics::recorder::Recorder;
-use crate::metrics::summary::WindowVerdict;
+use crate::slo::window::Judge;
 
 /// The per-second clock of a run.
 pub struct Ticker<'a> {

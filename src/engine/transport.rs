@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use crate::checks::MAX_CHECKED_BODY;
-use crate::metrics::summary::ErrorKind;
+use crate::core::summary::ErrorKind;
 use std::time::Duration;
 
 use crate::plan::valid::{RequestDef, ValidPlan};

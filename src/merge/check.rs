@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::gate::Outcome;
-use crate::report::json::JsonReport;
+use crate::core::record::JsonReport;
+use crate::core::verdict::Outcome;
 
 /// Every reason the reports cannot be merged as one run: a different plan
 /// hash, a report that is not a shard, disagreeing shard counts, a missing or

@@ -9,9 +9,9 @@ pub use check::{problems, unsound};
 
 use std::path::PathBuf;
 
-use crate::metrics::histogram::DecodeError;
-use crate::metrics::summary::{LoadExecuted, RequestStats, Summary};
-use crate::report::json::JsonReport;
+use crate::core::histogram::DecodeError;
+use crate::core::record::JsonReport;
+use crate::core::summary::{LoadExecuted, RequestStats, Summary};
 
 /// Why shard reports could not be merged.
 #[derive(Debug, thiserror::Error)]

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::MergeError;
-use crate::metrics::histogram;
-use crate::metrics::summary::{ErrorCounts, ErrorExample, RequestStats, SeriesPoint};
+use crate::core::histogram;
+use crate::core::summary::{ErrorCounts, ErrorExample, RequestStats, SeriesPoint};
 
 /// Distinct error messages kept per merged entry.
 const MAX_EXAMPLES: usize = 20;
@@ -23,7 +23,7 @@ pub fn merge(
     let mut service: Option<hdrhistogram::Histogram<u64>> = None;
     let mut errors = ErrorCounts::default();
     let (mut requests, mut dropped, mut rps) = (0, 0, 0.0);
-    let mut examples: BTreeMap<(crate::metrics::summary::ErrorKind, String), u64> = BTreeMap::new();
+    let mut examples: BTreeMap<(crate::core::summary::ErrorKind, String), u64> = BTreeMap::new();
     for (path, part) in parts {
         let decode = |text: &str| {
             histogram::decode(text).map_err(|source| MergeError::Histogram {

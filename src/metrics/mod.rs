@@ -1,5 +1,4 @@
-//! Measurement: per-worker recorders, HDR histograms and the run Summary.
+//! Measurement: per-worker recorders that build the run's
+//! [`Summary`](crate::core::summary::Summary).
 
-pub mod histogram;
 pub mod recorder;
-pub mod summary;

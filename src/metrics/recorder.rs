@@ -14,8 +14,10 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use super::histogram::{MAX_TRACKABLE_US, encode, new_latency, percentile_ms, record, summarise};
-use super::summary::{ErrorCounts, ErrorExample, ErrorKind, RequestStats, SeriesPoint};
+use crate::core::histogram::{
+    MAX_TRACKABLE_US, encode, new_latency, percentile_ms, record, summarise,
+};
+use crate::core::summary::{ErrorCounts, ErrorExample, ErrorKind, RequestStats, SeriesPoint};
 
 /// Most distinct error messages kept per kind per request (and overall).
 pub const MAX_EXAMPLES_PER_KIND: usize = 5;

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::diagnostic::{Diagnostic, nearest};
+use super::diagnostic::Diagnostic;
 use super::env;
 use super::secrets::Secrets;
 use super::types::Plan;
-use crate::bounded::{self, BoundedReadError};
+use crate::core::bounded::{self, BoundedReadError};
+use crate::core::suggest::nearest;
 
 /// The largest plan file accepted.
 pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;

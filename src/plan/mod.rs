@@ -10,7 +10,6 @@ pub mod slo_entry;
 pub mod types;
 pub mod valid;
 pub mod validate;
-pub mod values;
 
 use std::path::Path;
 

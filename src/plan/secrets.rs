@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::types::Plan;
-use crate::metrics::summary::Summary;
+use crate::core::summary::Summary;
 
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[REDACTED]";

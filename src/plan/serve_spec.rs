@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_saphyr::Spanned;
 
-use super::values::{Dur, Method, Scalar};
+use crate::core::values::{Dur, Method, Scalar};
 
 /// `serve:` — start the system under test before the load, stop it after.
 #[derive(Debug, Deserialize, JsonSchema)]

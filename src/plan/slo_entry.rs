@@ -7,7 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::values::Dur;
+use crate::core::values::Dur;
 use crate::slo::expr::{self, SloExpr};
 
 /// An objective as written in the plan, parsed while the YAML is read so that a

@@ -11,8 +11,8 @@ use serde_saphyr::{Location, Spanned};
 use super::client::{Connections, TlsSpec};
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
-use super::values::{Dur, Fraction, Method, Rate, Scalar, ThinkTime};
 use crate::checks::spec::ExpectSpec;
+use crate::core::values::{Dur, Fraction, Method, Rate, Scalar, ThinkTime};
 use crate::data::{Batch, OnEnd, Order};
 
 /// A load-test plan.

@@ -2,18 +2,19 @@
 //! (files read, URLs built, defaults applied, SLOs parsed). Nothing in here can
 //! be wrong in a way that is only found once load is being sent.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::client::{ClientOptions, Trust};
 use super::secrets::Secrets;
-use super::values::{Method, StatusExpect, ThinkTime};
 use crate::checks::Checks;
 use crate::checks::capture::Captures;
+use crate::core::values::{Method, StatusExpect, ThinkTime};
 use crate::slo::evaluate::Objective;
-use crate::template::Templating;
 use crate::template::request::RequestTemplate;
+use crate::template::{BuildError, Templating, Who};
 
 /// A plan that passed every check, ready to run.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub struct ValidPlan {
     /// The objectives, in plan order.
     pub objectives: Vec<Objective>,
     /// The shard of a sharded run (`--shard K/N`); the load is already this shard's share.
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::core::shard::Shard>,
     /// The regression rules, in plan order.
     pub regression: Vec<crate::regress::rule::Rule>,
     /// Where reports go (plan settings with command-line overrides applied).
@@ -212,6 +213,45 @@ pub struct RequestDef {
     /// A flow step's captures, taken from a response with an accepted status
     /// that passed its checks; `None` when there are none.
     pub captures: Option<Arc<Captures>>,
+}
+
+impl RequestDef {
+    /// The request to send: this one itself when it has no templates, else a
+    /// copy with its templated parts rendered for `who`. Advances
+    /// `who.iteration`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Templating::render_request`].
+    pub fn build(
+        &self,
+        templating: &Templating,
+        who: &mut Who,
+    ) -> Result<Cow<'_, RequestDef>, BuildError> {
+        let Some(rendered) =
+            templating.render_request(&self.name, self.template.as_deref(), who)?
+        else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let mut built = self.clone();
+        built.template = None;
+        if let Some(url) = rendered.url {
+            built.url = url;
+        }
+        if let Some(query) = rendered.query {
+            built.query = query;
+        }
+        if let Some(headers) = rendered.headers {
+            built.headers = headers;
+        }
+        if let (Some(bytes), Some(old)) = (rendered.body, &self.body) {
+            built.body = Some(Body {
+                bytes,
+                content_type: old.content_type,
+            });
+        }
+        Ok(Cow::Owned(built))
+    }
 }
 
 /// A flow, resolved: steps sent one after the other.

@@ -13,7 +13,7 @@ use serde_saphyr::{Location, Spanned};
 use url::Url;
 
 use super::client::Trust;
-use super::diagnostic::{Diagnostic, nearest};
+use super::diagnostic::Diagnostic;
 use super::load::{PlanError, PlanSource};
 use super::serve_spec::ServeSpec;
 use super::slo_entry::SloEntry;
@@ -22,12 +22,14 @@ use super::valid::{
     Body, ClosedLoad, FlowDef, OpenLoad, RateStage, ReportPaths, RequestDef, ServeDef, UserStage,
     ValidPlan, Workload,
 };
-use super::values::{Dur, Rate, Scalar};
-use crate::bounded;
 use crate::checks::Checks;
+use crate::core::bounded;
+use crate::core::scope::{ALL, flow_scope, is_flow_scope, is_request_name};
+use crate::core::suggest::nearest;
+use crate::core::values::{Dur, Rate, Scalar};
 use crate::regress::rule::Rule;
-use crate::slo::evaluate::{ALL, Objective, WindowRule};
-use crate::slo::expr::{Metric, flow_scope, is_flow_scope, is_request_name};
+use crate::slo::evaluate::{Objective, WindowRule};
+use crate::slo::expr::Metric;
 
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -3,15 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::ReportError;
-use crate::report::json::{self, JsonReport};
+use crate::core::record::{self, JsonReport, RecordError};
+use crate::core::verdict::Outcome;
 
 /// Why a baseline could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     /// A report could not be read.
     #[error(transparent)]
-    Report(#[from] ReportError),
+    Report(#[from] RecordError),
     /// The folder could not be listed.
     #[error("cannot list the baseline folder `{}`: {source}", path.display())]
     List {
@@ -34,7 +34,7 @@ pub enum BaselineError {
 /// Partial or invalid reports in a folder are skipped.
 pub fn read(path: &Path, last: usize) -> Result<Vec<(PathBuf, JsonReport)>, BaselineError> {
     if !path.is_dir() {
-        return Ok(vec![(path.to_path_buf(), json::read(path)?)]);
+        return Ok(vec![(path.to_path_buf(), record::read(path)?)]);
     }
     let entries = std::fs::read_dir(path).map_err(|source| BaselineError::List {
         path: path.to_path_buf(),
@@ -48,8 +48,8 @@ pub fn read(path: &Path, last: usize) -> Result<Vec<(PathBuf, JsonReport)>, Base
     files.sort();
     let mut reports = Vec::with_capacity(files.len());
     for file in files {
-        let report = json::read(&file)?;
-        if !report.summary.partial && report.verdict.outcome != crate::gate::Outcome::Invalid {
+        let report = record::read(&file)?;
+        if !report.summary.partial && report.verdict.outcome != Outcome::Invalid {
             reports.push((file, report));
         }
     }

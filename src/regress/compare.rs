@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use super::evaluate::{self, RegressError};
 use super::mismatch::mismatches;
-use super::report::RegressionSection;
 use super::rule::Rule;
-use crate::metrics::summary::Summary;
-use crate::report::json::JsonReport;
+use crate::core::record::JsonReport;
+use crate::core::regression::RegressionSection;
+use crate::core::summary::Summary;
 
 /// How to compare.
 #[derive(Debug, Clone, Copy)]

@@ -14,87 +14,11 @@
 //! * is **inconclusive** otherwise, or when either side has too few samples
 //!   for an interval. Throughput mirrors this (worse when it falls).
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::interval::{self, Estimate};
 use super::rule::{Allowance, Rule, RuleMetric};
-use crate::metrics::histogram;
-use crate::metrics::summary::{RequestStats, Summary};
-
-/// How a rule came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RegressionOutcome {
-    /// Credibly within the allowance.
-    Pass,
-    /// Credibly worse than the allowance.
-    Fail,
-    /// The samples cannot tell: a warning, or a failure with `--strict`.
-    Inconclusive,
-}
-
-impl RegressionOutcome {
-    /// The outcome in capitals: `PASS`, `FAIL`, `INCONCLUSIVE`.
-    pub fn label(self) -> &'static str {
-        match self {
-            RegressionOutcome::Pass => "PASS",
-            RegressionOutcome::Fail => "FAIL",
-            RegressionOutcome::Inconclusive => "INCONCLUSIVE",
-        }
-    }
-}
-
-/// One side of a comparison: the value and its confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Figure {
-    /// The value observed, in the rule's unit.
-    pub value: f64,
-    /// Lower end of the confidence interval; absent when the sample is too small.
-    pub low: Option<f64>,
-    /// Upper end of the confidence interval; absent when the sample is too small.
-    pub high: Option<f64>,
-    /// Samples (requests) behind the value.
-    pub samples: u64,
-}
-
-impl From<Estimate> for Figure {
-    fn from(e: Estimate) -> Self {
-        Figure {
-            value: e.point,
-            low: e.interval.map(|i| i.0),
-            high: e.interval.map(|i| i.1),
-            samples: e.samples,
-        }
-    }
-}
-
-/// A regression rule, judged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct RegressionResult {
-    /// The rule as written, e.g. `p95 +10%`.
-    pub rule: String,
-    /// The request name, or `all`.
-    pub scope: String,
-    /// The metric, e.g. `p95`.
-    pub metric: String,
-    /// The unit of the figures: `ms`, `ratio` (a fraction) or `/s`.
-    pub unit: String,
-    /// The baseline.
-    pub base: Figure,
-    /// The new run.
-    pub new: Figure,
-    /// The change: relative (0.1 is +10%) for `%` rules, the difference for `pp` rules.
-    pub change: f64,
-    /// The allowance as written in the rule's terms: 0.1 for `+10%`, 0.005 for `+0.5pp`.
-    pub threshold: f64,
-    /// The confidence level of the intervals, e.g. 0.95.
-    pub confidence: f64,
-    /// The verdict.
-    pub outcome: RegressionOutcome,
-    /// One sentence: figures, change, allowance, intervals and why.
-    pub message: String,
-}
+use crate::core::histogram;
+use crate::core::regression::{Figure, RegressionOutcome, RegressionResult, change, figure};
+use crate::core::summary::{RequestStats, Summary};
 
 /// Why a rule could not be judged.
 #[derive(Debug, thiserror::Error)]
@@ -270,8 +194,41 @@ pub fn judge(rule: &Rule, base: Estimate, new: Estimate, confidence: f64) -> Reg
         outcome,
         message: String::new(),
     };
-    result.message = super::format::message(&result, rule, why);
+    result.message = message(&result, rule, why);
     result
+}
+
+impl From<Estimate> for Figure {
+    fn from(e: Estimate) -> Self {
+        Figure {
+            value: e.point,
+            low: e.interval.map(|i| i.0),
+            high: e.interval.map(|i| i.1),
+            samples: e.samples,
+        }
+    }
+}
+
+/// The one-sentence message of a judged rule.
+pub fn message(result: &RegressionResult, rule: &Rule, why: &str) -> String {
+    let allowed = match rule.allowance {
+        Allowance::Relative(f) => format!("{:.1}%", f * 100.0),
+        Allowance::Points(p) => format!("{:.2}pp", p * 100.0),
+    };
+    format!(
+        "{} {}: {} ({}): base {}, new {} ({} samples), change {}, allowed {} at {:.0}% confidence: {}",
+        result.rule,
+        result.outcome.label(),
+        result.metric,
+        result.scope,
+        figure(&result.unit, &result.base),
+        figure(&result.unit, &result.new),
+        result.new.samples,
+        change(result),
+        allowed,
+        result.confidence * 100.0,
+        why
+    )
 }
 
 #[cfg(test)]

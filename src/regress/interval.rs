@@ -168,7 +168,7 @@ pub fn poisson_rate(count: u64, seconds: f64, z: f64) -> Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::histogram::{new_latency, record};
+    use crate::core::histogram::{new_latency, record};
 
     #[test]
     fn z_matches_the_tables() {

@@ -1,7 +1,7 @@
 //! Like with like: two reports can be compared only when they come from the
 //! same plan, with the same workload model and the same request names.
 
-use crate::metrics::summary::Summary;
+use crate::core::summary::Summary;
 
 /// Every way `new` differs from `base` that makes a comparison meaningless,
 /// one sentence each; empty when they are comparable.

@@ -6,8 +6,9 @@
 
 use std::fmt;
 
-use crate::plan::diagnostic::nearest;
-use crate::slo::expr::{FLOW_PREFIX, Metric, is_request_name, parse_metric, split_scope};
+use crate::core::scope::{FLOW_PREFIX, is_request_name};
+use crate::core::suggest::nearest;
+use crate::slo::expr::{Metric, parse_metric, split_scope};
 
 /// What a rule compares.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use chrono::SecondsFormat;
 
 use super::{ReportError, RunReport, plain_text, write_atomically};
-use crate::metrics::histogram;
-use crate::metrics::summary::{RequestStats, Summary};
+use crate::core::histogram;
+use crate::core::summary::{RequestStats, Summary};
 
 /// The header of `PREFIX_stats.csv`.
 pub const STATS_HEADER: [&str; 26] = [
@@ -144,7 +144,7 @@ fn stats_row(r: &RequestStats) -> Result<Vec<String>, ReportError> {
     } else {
         r.rps * r.errors.total as f64 / r.requests as f64
     };
-    let latency = |f: fn(&crate::metrics::summary::LatencySummary) -> f64| {
+    let latency = |f: fn(&crate::core::summary::LatencySummary) -> f64| {
         r.latency
             .as_ref()
             .map(|l| f(l).to_string())

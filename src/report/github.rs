@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::RunReport;
-use crate::slo::result::SloOutcome;
+use crate::core::slo_result::SloOutcome;
 
 /// The annotation lines for a run, one per failing or warning SLO.
 pub fn annotations(report: &RunReport<'_>) -> String {

@@ -1,39 +1,17 @@
-//! The JSON report: the Summary (histograms included, so `compare` and `merge`
-//! are exact), every SLO result and the verdict, in one file described by
-//! `schemas/report.schema.json`.
+//! The JSON report: writes the run record ([`crate::core::record::JsonReport`]).
 
 use std::fmt;
-use std::path::Path;
 
-use schemars::JsonSchema;
 use serde::ser;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use super::{Exporter, ReportError, RunReport};
-use crate::bounded::{self, BoundedReadError};
-use crate::gate::Verdict;
-use crate::metrics::histogram;
-use crate::metrics::summary::Summary;
-use crate::regress::report::RegressionSection;
-use crate::slo::result::SloResult;
+use crate::core::regression::RegressionSection;
+use crate::core::slo_result::SloResult;
+use crate::core::summary::Summary;
+use crate::core::verdict::Verdict;
 
-/// A JSON report as read back from a file.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "perfgate report")]
-pub struct JsonReport {
-    /// What was measured.
-    #[serde(flatten)]
-    pub summary: Summary,
-    /// Every objective, evaluated.
-    pub slos: Vec<SloResult>,
-    /// The gate's decision.
-    pub verdict: Verdict,
-    /// The comparison with a baseline, when there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regression: Option<RegressionSection>,
-}
-
-/// The same shape as [`JsonReport`], borrowed, so rendering copies nothing.
+/// The same shape as [`crate::core::record::JsonReport`], borrowed, so rendering copies nothing.
 #[derive(Serialize)]
 struct JsonReportRef<'a> {
     #[serde(flatten)]
@@ -71,58 +49,6 @@ impl Exporter for JsonExporter {
         bytes.push(b'\n');
         Ok(bytes)
     }
-}
-
-/// The largest JSON report read back. Real reports are far smaller (a few
-/// hundred kilobytes per request name); the limit stops a hostile or broken
-/// file from exhausting memory.
-pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Reads a JSON report back, histograms included. The file is untrusted:
-/// its size is bounded and every histogram in it is checked.
-///
-/// # Errors
-///
-/// When the file cannot be read, is too large, or is not a valid report.
-pub fn read(path: &Path) -> Result<JsonReport, ReportError> {
-    let bytes = bounded::read(path, MAX_REPORT_BYTES).map_err(|e| ReportError::Read {
-        path: path.to_path_buf(),
-        source: match e {
-            BoundedReadError::Io(e) => e,
-            BoundedReadError::TooLarge { limit } => std::io::Error::other(format!(
-                "it is larger than the limit of {limit} bytes for a report"
-            )),
-        },
-    })?;
-    parse(&bytes).map_err(|reason| ReportError::Invalid {
-        path: path.to_path_buf(),
-        reason,
-    })
-}
-
-/// Parses a JSON report and checks every histogram in it decodes.
-///
-/// # Errors
-///
-/// A description of the first problem, with its line and column for JSON
-/// errors.
-pub fn parse(bytes: &[u8]) -> Result<JsonReport, String> {
-    let report: JsonReport = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    for stats in report
-        .summary
-        .requests
-        .iter()
-        .chain([&report.summary.overall])
-    {
-        for text in [Some(&stats.histogram), stats.service_histogram.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            histogram::decode(text)
-                .map_err(|e| format!("the histogram of `{}`: {e}", stats.name))?;
-        }
-    }
-    Ok(report)
 }
 
 /// The path (`requests[1].latency.p95`) of the first NaN or infinity in `value`.
@@ -418,7 +344,8 @@ impl ser::SerializeStructVariant for &mut FloatFinder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::decide;
+    use crate::core::record::JsonReport;
+    use crate::judge::decide;
     use crate::slo::evaluate::fixtures::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
@@ -466,19 +393,5 @@ mod tests {
         s.load.spawn_rate = f64::NAN;
         let err = rendered(&s).unwrap_err().to_string();
         assert!(err.contains("`load.spawn_rate`"), "{err}");
-    }
-
-    #[test]
-    fn read_errors_name_the_file() {
-        let dir = std::env::temp_dir().join(format!("perfgate-json-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("not-a-report.json");
-        std::fs::write(&path, "{\"plan\": 1}").unwrap();
-        let err = read(&path).unwrap_err().to_string();
-        assert!(err.contains("not-a-report.json"), "{err}");
-        assert!(err.contains("not a valid perfgate JSON report"), "{err}");
-        let err = read(&dir.join("missing.json")).unwrap_err().to_string();
-        assert!(err.contains("missing.json"), "{err}");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -12,9 +12,12 @@ use chrono::{DateTime, FixedOffset};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Exporter, ReportError, RunReport, plain_text, terminal};
-use crate::gate::Outcome;
-use crate::slo::evaluate::ALL;
-use crate::slo::result::{SloOutcome, SloResult};
+use crate::core::regression::{
+    RegressionOutcome, RegressionResult, RegressionSection, change, figure,
+};
+use crate::core::scope::ALL;
+use crate::core::slo_result::{SloOutcome, SloResult};
+use crate::core::verdict::Outcome;
 
 /// The class name of SLO test cases; scoped SLOs add `.<request name>`.
 pub const SLO_CLASS: &str = "perfgate.slo";
@@ -53,11 +56,7 @@ impl Exporter for JunitExporter {
             case.set_timestamp(started);
             suite.add_test_case(case);
         }
-        for mut case in report
-            .regression
-            .map(crate::regress::report::junit_cases)
-            .unwrap_or_default()
-        {
+        for mut case in report.regression.map(regression_cases).unwrap_or_default() {
             case.set_timestamp(started);
             suite.add_test_case(case);
         }
@@ -202,10 +201,67 @@ fn text(value: &str) -> String {
         .join("\n")
 }
 
+/// The class name of regression test cases; scoped rules add `.<request name>`.
+pub const REGRESSION_CLASS: &str = "perfgate.regression";
+
+/// One JUnit test case per rule. A credible regression, or an inconclusive
+/// rule under `--strict`, is a `<failure>` whose message and body carry the
+/// figures, the change, the allowance and the intervals.
+fn regression_cases(section: &RegressionSection) -> Vec<TestCase> {
+    section
+        .results
+        .iter()
+        .map(|r| {
+            let message = plain_text(&r.message);
+            let failed = r.fails(section.strict);
+            let status = if failed {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let kind = match r.outcome {
+                    RegressionOutcome::Fail => "regression",
+                    _ => "inconclusive",
+                };
+                status
+                    .set_message(message.clone())
+                    .set_type(kind)
+                    .set_description(regression_body(r, &message));
+                status
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new(format!("regression {}", r.rule), status);
+            let class = if r.scope == "all" {
+                REGRESSION_CLASS.to_string()
+            } else {
+                format!("{REGRESSION_CLASS}.{}", r.scope)
+            };
+            case.set_classname(class);
+            case.set_system_out(format!("{}: {message}", r.outcome.label()));
+            case
+        })
+        .collect()
+}
+
+/// The failure body of a regression case: the message, then each figure on its own line.
+fn regression_body(r: &RegressionResult, message: &str) -> String {
+    format!(
+        "{message}\nrule: {}\nscope: {}\nbase: {}\nnew: {}\nchange: {}\nthreshold: {}\nconfidence: {:.0}%\nsamples: {} base, {} new",
+        r.rule,
+        r.scope,
+        figure(&r.unit, &r.base),
+        figure(&r.unit, &r.new),
+        change(r),
+        r.threshold,
+        r.confidence * 100.0,
+        r.base.samples,
+        r.new.samples
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::{decide, invalid};
+    use crate::core::verdict::Verdict;
+    use crate::judge::decide;
     use crate::slo::evaluate::fixtures::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
@@ -233,7 +289,7 @@ mod tests {
         .collect();
         let slos = evaluate(&objectives, &s).unwrap();
         let verdict = match invalid_reason {
-            Some(reason) => invalid(reason.to_string()),
+            Some(reason) => Verdict::invalid(reason.to_string()),
             None => decide(&s, &slos),
         };
         let bytes = JunitExporter

@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 
 use super::{Exporter, ReportError, RunReport, plain_text};
-use crate::gate::Outcome;
-use crate::metrics::summary::RequestStats;
+use crate::core::format::{format_count, format_value};
+use crate::core::slo_result::{SloOutcome, SloResult};
+use crate::core::summary::RequestStats;
+use crate::core::verdict::Outcome;
 use crate::slo::expr::parse;
-use crate::slo::format::{format_count, format_value};
-use crate::slo::result::{SloOutcome, SloResult};
 
 /// Renders the Markdown summary.
 pub struct MarkdownExporter;
@@ -72,7 +72,7 @@ pub fn render(report: &RunReport<'_>) -> String {
         out.push('\n');
     }
     if let Some(section) = report.regression {
-        out.push_str(&crate::regress::format::markdown(section));
+        out.push_str(&crate::report::regression::markdown(section));
         out.push('\n');
     }
     out.push_str("| request | requests | failures | avg ms | p50 ms | p95 ms | p99 ms | req/s |\n");
@@ -93,7 +93,7 @@ pub fn render(report: &RunReport<'_>) -> String {
 }
 
 fn row(out: &mut String, stats: &RequestStats) {
-    let ms = |f: fn(&crate::metrics::summary::LatencySummary) -> f64| {
+    let ms = |f: fn(&crate::core::summary::LatencySummary) -> f64| {
         stats.latency.as_ref().map_or_else(
             || "–".to_string(),
             |l| {

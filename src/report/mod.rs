@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod regression;
 pub mod terminal;
 
 use std::fs::{self, OpenOptions};
@@ -17,10 +18,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::gate::Verdict;
-use crate::metrics::summary::Summary;
-use crate::regress::report::RegressionSection;
-use crate::slo::result::SloResult;
+use crate::core::regression::RegressionSection;
+use crate::core::slo_result::SloResult;
+use crate::core::summary::Summary;
+use crate::core::verdict::Verdict;
 
 /// Everything a report shows about one run.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +42,7 @@ pub trait Exporter {
     fn render(&self, report: &RunReport<'_>) -> Result<Vec<u8>, ReportError>;
 }
 
-/// Why a report could not be checked, rendered, written or read.
+/// Why a report could not be checked, rendered or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The report path cannot be written (checked before the load).
@@ -60,23 +61,6 @@ pub enum ReportError {
         /// The operating system's reason.
         #[source]
         source: io::Error,
-    },
-    /// Reading a report back failed.
-    #[error("could not read report `{}`: {source}", path.display())]
-    Read {
-        /// The report path.
-        path: PathBuf,
-        /// The operating system's reason.
-        #[source]
-        source: io::Error,
-    },
-    /// A file is not a report this version understands.
-    #[error("`{}` is not a valid perfgate JSON report: {reason}", path.display())]
-    Invalid {
-        /// The report path.
-        path: PathBuf,
-        /// Where and why parsing failed.
-        reason: String,
     },
     /// A report could not be rendered.
     #[error("could not render the {format} report: {reason}")]

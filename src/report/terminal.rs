@@ -7,10 +7,10 @@
 use std::fmt::Write as _;
 
 use super::{RunReport, plain_text, truncate};
-use crate::gate::Outcome;
-use crate::metrics::summary::RequestStats;
-use crate::slo::format::format_count;
-use crate::slo::result::SloOutcome;
+use crate::core::format::format_count;
+use crate::core::slo_result::SloOutcome;
+use crate::core::summary::RequestStats;
+use crate::core::verdict::Outcome;
 
 /// The width every table line fits in.
 pub const WIDTH: usize = 79;
@@ -28,7 +28,7 @@ pub fn render(report: &RunReport<'_>) -> String {
     errors(&mut out, report);
     slos(&mut out, report);
     if let Some(section) = report.regression {
-        out.push_str(&crate::regress::format::terminal(section));
+        out.push_str(&crate::report::regression::terminal(section));
     }
     verdict(&mut out, report);
     out
@@ -260,7 +260,7 @@ fn slos(out: &mut String, report: &RunReport<'_>) {
             SloOutcome::NoData => "NO DATA",
             SloOutcome::Warn => "WARN",
         };
-        let scope = if slo.scope == crate::slo::evaluate::ALL {
+        let scope = if slo.scope == crate::core::scope::ALL {
             String::new()
         } else {
             format!("{}.", plain_text(&slo.scope))
@@ -318,11 +318,12 @@ fn slo_count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::{Verdict, decide, invalid};
+    use crate::core::slo_result::SloResult;
+    use crate::core::verdict::Verdict;
+    use crate::judge::decide;
     use crate::slo::evaluate::fixtures::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
-    use crate::slo::result::SloResult;
 
     fn objectives(list: &[(&str, bool)]) -> Vec<Objective> {
         list.iter()
@@ -335,7 +336,7 @@ mod tests {
             .collect()
     }
 
-    fn text(summary: &crate::metrics::summary::Summary, slos: &[SloResult], v: &Verdict) -> String {
+    fn text(summary: &crate::core::summary::Summary, slos: &[SloResult], v: &Verdict) -> String {
         render(&RunReport {
             summary,
             slos,
@@ -421,7 +422,7 @@ mod tests {
         assert!(out.contains("  - the run was interrupted"), "{out}");
         assert!(out.contains("SLOs: none stated"), "{out}");
 
-        let v = invalid("serve exited with status 1".to_string());
+        let v = Verdict::invalid("serve exited with status 1".to_string());
         let out = text(&s, &[], &v);
         assert!(
             out.contains("Verdict: INVALID (exit 3)\n  - serve exited with status 1"),

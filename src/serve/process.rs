@@ -97,7 +97,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::plan::values::Method;
+    use crate::core::values::Method;
 
     fn def(program: &str, args: &[&str]) -> ServeDef {
         ServeDef {

@@ -1,6 +1,6 @@
 //! Scaling a validated plan down to one shard's share.
 
-use super::Shard;
+use crate::core::shard::Shard;
 use crate::plan::ValidPlan;
 use crate::plan::valid::Workload;
 

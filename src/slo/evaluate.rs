@@ -6,14 +6,13 @@
 
 use hdrhistogram::Histogram;
 
-use super::expr::{Metric, Quantity, SloExpr};
-use super::format::{format_count, format_pair, format_value};
-use super::result::{SloOutcome, SloResult};
-use crate::metrics::histogram::{self, DecodeError};
-use crate::metrics::summary::{RequestStats, Summary, WindowVerdict};
-
-/// The scope label of objectives over all requests together.
-pub const ALL: &str = "all";
+use super::expr::{Metric, SloExpr};
+use crate::core::format::Quantity;
+use crate::core::format::{format_count, format_pair, format_value};
+use crate::core::histogram::{self, DecodeError};
+use crate::core::scope::ALL;
+use crate::core::slo_result::{SloOutcome, SloResult};
+use crate::core::summary::{RequestStats, Summary, WindowVerdict};
 
 /// One objective as the validated plan states it.
 #[derive(Debug, Clone, PartialEq)]
@@ -334,8 +333,9 @@ fn observe(expr: &SloExpr, stats: &RequestStats, scope: &str) -> Result<Observat
     })
 }
 
-/// A latency metric of a histogram in milliseconds; `None` when it is empty.
-fn latency_ms(metric: Metric, hist: &Histogram<u64>) -> Option<f64> {
+/// A latency metric of a histogram in milliseconds; `None` when it is empty
+/// or the metric is not a latency. The whole run and each window use it.
+pub fn latency_ms(metric: Metric, hist: &Histogram<u64>) -> Option<f64> {
     if hist.is_empty() {
         return None;
     }
@@ -368,8 +368,8 @@ fn requests_phrase(n: u64) -> String {
 pub(crate) mod fixtures {
     use chrono::{TimeZone, Utc};
 
-    use crate::metrics::histogram;
-    use crate::metrics::summary::{
+    use crate::core::histogram;
+    use crate::core::summary::{
         ErrorCounts, ErrorExample, ErrorKind, LoadExecuted, PlanInfo, RequestStats, SeriesPoint,
         Summary, ToolInfo,
     };
@@ -533,7 +533,7 @@ mod tests {
             r.message,
             format!(
                 "p95 {} breaches < 300 ms (predict, 1,000 requests)",
-                crate::slo::format::format_ms(observed)
+                crate::core::format::format_ms(observed)
             )
         );
 

@@ -6,7 +6,9 @@
 
 use std::fmt;
 
-use crate::plan::diagnostic::nearest;
+use crate::core::format::Quantity;
+use crate::core::scope::{FLOW_PREFIX, is_request_name};
+use crate::core::suggest::nearest;
 
 /// A metric an SLO can be stated on.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,19 +34,6 @@ pub enum Metric {
     Rps,
     /// Open-model arrivals dropped because `max_in_flight` was reached.
     Dropped,
-}
-
-/// What kind of quantity a metric is, which decides the units it accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Quantity {
-    /// A latency, in milliseconds.
-    Latency,
-    /// A fraction in [0, 1].
-    Rate,
-    /// A count.
-    Count,
-    /// Requests per second.
-    Throughput,
 }
 
 impl Metric {
@@ -183,14 +172,6 @@ pub fn parse(input: &str) -> Result<SloExpr, SloParseError> {
     })
 }
 
-/// Whether `name` is a valid request name: `[A-Za-z0-9_-]+`.
-pub fn is_request_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
 fn split_op(input: &str) -> Option<(&str, Op, &str)> {
     let at = input.find(['<', '>', '=', '!'])?;
     let rest = &input[at..];
@@ -210,19 +191,6 @@ fn split_op(input: &str) -> Option<(&str, Op, &str)> {
         return None;
     };
     Some((&input[..at], op, &input[at + len..]))
-}
-
-/// The prefix of a flow's scope: `flow.checkout.p95`.
-pub const FLOW_PREFIX: &str = "flow.";
-
-/// The scope of flow `name`'s statistics: `flow.NAME`.
-pub fn flow_scope(name: &str) -> String {
-    format!("{FLOW_PREFIX}{name}")
-}
-
-/// Whether `scope` names a flow (`flow.NAME`) rather than a request.
-pub fn is_flow_scope(scope: &str) -> bool {
-    scope.starts_with(FLOW_PREFIX)
 }
 
 /// Splits `predict.p99.9` into (`predict`, `p99.9`) and `flow.login.p95`

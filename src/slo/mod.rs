@@ -1,6 +1,6 @@
-//! Service-level objectives: the expression grammar and evaluation.
+//! Service-level objectives: the expression grammar, evaluation against a
+//! Summary, and the per-window judgement the engine makes during a run.
 
 pub mod evaluate;
 pub mod expr;
-pub mod format;
-pub mod result;
+pub mod window;

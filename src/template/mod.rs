@@ -9,7 +9,6 @@ mod context;
 pub mod functions;
 pub mod request;
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -17,10 +16,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use context::Context;
 pub use context::RESERVED;
-use request::{header_allowed, render_body, render_parts};
+use request::{RequestTemplate, header_allowed, render_body, render_parts};
 
 use crate::data::{Drawer, Feeders};
-use crate::plan::valid::{Body, RequestDef};
 
 /// The compiled templates of a plan, its feeders and the values templates
 /// read.
@@ -221,23 +219,24 @@ impl Templating {
             .map_err(|e| describe(&e))
     }
 
-    /// The request to send for `def`: `def` itself when it has no
-    /// templates, else a copy with its templated parts rendered for `who`.
-    /// Advances `who.iteration`.
+    /// The templated parts of request `name` rendered for `who`, or `None`
+    /// when `template` is `None` (the request is sent as built). Advances
+    /// `who.iteration` either way.
     ///
     /// # Errors
     ///
     /// [`BuildError::UsedUp`] when a feeder with `on_end: stop` ran out (the
     /// run is told to end), [`BuildError::Render`] when a template failed.
-    pub fn build<'a>(
+    pub fn render_request(
         &self,
-        def: &'a RequestDef,
+        name: &str,
+        template: Option<&RequestTemplate>,
         who: &mut Who,
-    ) -> Result<Cow<'a, RequestDef>, BuildError> {
+    ) -> Result<Option<Rendered>, BuildError> {
         let iteration = who.iteration;
         who.iteration += 1;
-        let Some(t) = &def.template else {
-            return Ok(Cow::Borrowed(def));
+        let Some(t) = template else {
+            return Ok(None);
         };
         let seed = mix(self.seed, who.user, iteration, t.index);
         let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_da7a);
@@ -266,39 +265,60 @@ impl Templating {
                 }
             }
         }
-        let ctx = self.context(&def.name, (who.user, iteration), rows, who.captured.clone());
+        let ctx = self.context(name, (who.user, iteration), rows, who.captured.clone());
         let leaves = RequestLeaves {
             templating: self,
             ctx: &ctx,
         };
         let render = |name: &str| self.render(name, &ctx);
         functions::seeded(seed, || {
-            let mut built = def.clone();
-            built.template = None;
-            if let Some(path) = &t.path {
-                built.url = format!("{}{}", t.host, render(path)?);
-            }
-            if let Some(query) = &t.query {
-                built.query = render_parts(query, &render)?;
-            }
-            if let Some(headers) = &t.headers {
-                built.headers = render_parts(headers, &render)?;
-                if let Some((name, _)) = built.headers.iter().find(|(_, v)| !header_allowed(v)) {
-                    return Err(format!(
-                        "header `{name}` rendered to characters HTTP does not allow"
-                    ));
+            let url = match &t.path {
+                Some(path) => Some(format!("{}{}", t.host, render(path)?)),
+                None => None,
+            };
+            let query = match &t.query {
+                Some(query) => Some(render_parts(query, &render)?),
+                None => None,
+            };
+            let headers = match &t.headers {
+                Some(headers) => {
+                    let headers = render_parts(headers, &render)?;
+                    if let Some((name, _)) = headers.iter().find(|(_, v)| !header_allowed(v)) {
+                        return Err(format!(
+                            "header `{name}` rendered to characters HTTP does not allow"
+                        ));
+                    }
+                    Some(headers)
                 }
-            }
-            if let (Some(body), Some(old)) = (&t.body, &def.body) {
-                built.body = Some(Body {
-                    bytes: render_body(body, &leaves)?,
-                    content_type: old.content_type,
-                });
-            }
-            Ok(Cow::Owned(built))
+                None => None,
+            };
+            let body = match &t.body {
+                Some(body) => Some(render_body(body, &leaves)?),
+                None => None,
+            };
+            Ok(Some(Rendered {
+                url,
+                query,
+                headers,
+                body,
+            }))
         })
         .map_err(BuildError::Render)
     }
+}
+
+/// The templated parts of one request, rendered; `None` where that part is
+/// not templated and stays as built.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The full URL: the host and the rendered path.
+    pub url: Option<String>,
+    /// Query parameters.
+    pub query: Option<Vec<(String, String)>>,
+    /// Headers.
+    pub headers: Option<Vec<(String, String)>>,
+    /// The body's bytes.
+    pub body: Option<Arc<[u8]>>,
 }
 
 /// The leaves of one request's body: templates rendered with its context,

@@ -22,10 +22,8 @@ pub enum BodyTemplate {
     Text(String),
 }
 
-/// The templated parts of one request; the rest of its [`RequestDef`] is
+/// The templated parts of one request; the rest of the compiled request is
 /// used as is.
-///
-/// [`RequestDef`]: crate::plan::valid::RequestDef
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestTemplate {
     /// The request's position in the plan (part of each render's seed).

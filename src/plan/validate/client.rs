@@ -9,7 +9,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, PemObject as _};
 
 use super::{Validator, check_base_url, without_password};
-use crate::bounded;
+use crate::core::bounded;
 use crate::plan::client::{ClientOptions, Connections, TlsSpec, Trust};
 use crate::plan::types::Plan;
 use crate::plan::valid::Workload;

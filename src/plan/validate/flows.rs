@@ -12,9 +12,9 @@ use super::Validator;
 use super::templating::is_identifier;
 use crate::checks::JsonPath;
 use crate::checks::capture::{Captures, Source};
+use crate::core::scope::is_request_name;
 use crate::plan::types::{CaptureSpec, FlowSpec, Plan};
 use crate::plan::valid::{FlowDef, RequestDef};
-use crate::slo::expr::is_request_name;
 use crate::template::RESERVED;
 
 impl Validator<'_> {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde_saphyr::Location;
 
 use super::Validator;
+use crate::core::suggest::nearest;
 use crate::data::{Feeder, Feeders, Order, read_rows};
-use crate::plan::diagnostic::nearest;
 use crate::plan::types::{Plan, RequestSpec};
 use crate::plan::valid::{RequestDef, Workload};
 use crate::template::body::{self, has_template, is_template};

@@ -16,8 +16,8 @@ mod timeline;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Exporter, ReportError, RunReport, plain_text};
-use crate::gate::Outcome;
-use crate::metrics::summary::{LoadExecuted, Summary};
+use crate::core::summary::{LoadExecuted, Summary};
+use crate::core::verdict::Outcome;
 
 /// The report's style sheet, inlined into every file.
 const STYLE: &str = include_str!("style.css");

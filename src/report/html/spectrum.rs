@@ -9,8 +9,8 @@ use hdrhistogram::Histogram;
 
 use super::chart::{Chart, Line, XAxis};
 use super::timeline::color;
-use crate::metrics::histogram;
-use crate::metrics::summary::{RequestStats, Summary};
+use crate::core::histogram;
+use crate::core::summary::{RequestStats, Summary};
 use crate::report::ReportError;
 
 /// The furthest into the tail the axis goes: 99.999%.

@@ -5,11 +5,11 @@
 
 use maud::{Markup, html};
 
-use crate::metrics::summary::{LatencySummary, RequestStats, Summary};
+use crate::core::format::{format_count, format_ms, format_pair, format_value};
+use crate::core::slo_result::{SloOutcome, SloResult};
+use crate::core::summary::{LatencySummary, RequestStats, Summary};
 use crate::report::plain_text;
 use crate::slo::expr::parse;
-use crate::slo::format::{format_count, format_ms, format_pair, format_value};
-use crate::slo::result::{SloOutcome, SloResult};
 
 /// The SLO table, failures first, then no data, warnings and passes.
 pub fn slos(slos: &[SloResult]) -> Markup {

@@ -7,7 +7,7 @@
 //! users take the bucket's maximum, so that a spike stays visible.
 
 use super::chart::{Band, Chart, Line, XAxis};
-use crate::metrics::summary::{RequestStats, SeriesPoint, Summary};
+use crate::core::summary::{RequestStats, SeriesPoint, Summary};
 use crate::report::plain_text;
 
 /// The most points one line of a chart over time has.

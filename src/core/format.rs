@@ -4,7 +4,18 @@
 //! rates are shown as percentages, throughput with `/s`, counts plainly; every
 //! integer part carries thousands separators (`18,331`).
 
-use super::expr::Quantity;
+/// What kind of quantity a metric is, which decides the units it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// A latency, in milliseconds.
+    Latency,
+    /// A fraction in [0, 1].
+    Rate,
+    /// A count.
+    Count,
+    /// Requests per second.
+    Throughput,
+}
 
 /// The most extra decimals [`format_pair`] adds to tell two values apart.
 const MAX_EXTRA_DECIMALS: usize = 6;

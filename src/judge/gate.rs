@@ -1,100 +1,8 @@
-//! The gate: from evaluated SLOs to a verdict and the process exit code.
+//! The gate: from a Summary and its evaluated SLOs to a verdict.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-use crate::metrics::summary::Summary;
-use crate::slo::result::{SloOutcome, SloResult};
-
-/// The process exit code: a contract, documented in the README.
-///
-/// | code | meaning |
-/// |---|---|
-/// | 0 | ran, every SLO and regression rule held |
-/// | 1 | ran, the gate failed: an SLO breached, a regression beyond its rule, no data |
-/// | 2 | invalid invocation or plan, or a report path that is not writable (all checked before the load): nothing was sent |
-/// | 3 | could not run: target never became ready, `serve` died, a report could not be written after the run, the generator itself could not keep up (an invalid measurement is not a pass) |
-/// | 130 | interrupted (SIGINT/SIGTERM): partial reports written and marked partial |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(i32)]
-pub enum ExitCode {
-    /// 0: ran, every SLO and regression rule held.
-    Pass = 0,
-    /// 1: ran, the gate failed (an SLO breached, a regression, no data).
-    Fail = 1,
-    /// 2: invalid invocation or plan, or an unwritable report path; nothing was sent.
-    Invalid = 2,
-    /// 3: could not run, or the measurement cannot be trusted.
-    CouldNotRun = 3,
-    /// 130: interrupted; partial reports were written and marked partial.
-    Interrupted = 130,
-}
-
-impl ExitCode {
-    /// The numeric code for `std::process::exit`.
-    pub fn code(self) -> i32 {
-        self as i32
-    }
-}
-
-/// How the run came out as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every SLO held (exit 0).
-    Pass,
-    /// An SLO breached or had no data (exit 1).
-    Fail,
-    /// The run could not be carried out properly, or its measurement cannot be trusted (exit 3).
-    Invalid,
-    /// The run was interrupted; the results cover only part of it (exit 130).
-    /// Reports written before this name existed call it `partial`.
-    #[serde(alias = "partial")]
-    Interrupted,
-}
-
-impl Outcome {
-    /// The exit code this outcome maps to.
-    pub fn exit_code(self) -> ExitCode {
-        match self {
-            Outcome::Pass => ExitCode::Pass,
-            Outcome::Fail => ExitCode::Fail,
-            Outcome::Invalid => ExitCode::CouldNotRun,
-            Outcome::Interrupted => ExitCode::Interrupted,
-        }
-    }
-
-    /// The outcome in capitals, as the terminal and JUnit show it: `PASS`, `FAIL`, `INVALID`, `INTERRUPTED`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Outcome::Pass => "PASS",
-            Outcome::Fail => "FAIL",
-            Outcome::Invalid => "INVALID",
-            Outcome::Interrupted => "INTERRUPTED",
-        }
-    }
-}
-
-/// The gate's decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Verdict {
-    /// The outcome.
-    pub outcome: Outcome,
-    /// The process exit code that goes with it.
-    pub exit_code: i32,
-    /// Why, one sentence each: the message of every failing SLO, or what went wrong.
-    pub reasons: Vec<String>,
-}
-
-impl Verdict {
-    fn new(outcome: Outcome, reasons: Vec<String>) -> Self {
-        Verdict {
-            outcome,
-            exit_code: outcome.exit_code().code(),
-            reasons,
-        }
-    }
-}
+use crate::core::slo_result::{SloOutcome, SloResult};
+use crate::core::summary::Summary;
+use crate::core::verdict::{Outcome, Verdict};
 
 /// Decides the verdict of a run from its Summary and evaluated SLOs.
 ///
@@ -123,7 +31,7 @@ pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
         return Verdict::new(Outcome::Interrupted, reasons);
     }
     if let Some(reason) = generator_fell_short(summary) {
-        return invalid(reason);
+        return Verdict::invalid(reason);
     }
     if failing.is_empty() {
         Verdict::new(Outcome::Pass, Vec::new())
@@ -139,7 +47,7 @@ pub fn decide(summary: &Summary, slos: &[SloResult]) -> Verdict {
 /// Why the open model's generator did not produce the load the plan asked
 /// for, if it did not: its achieved arrival rate fell below the target by more
 /// than the tolerance, or its p99 dispatch lag passed the bound.
-pub fn generator_fell_short(summary: &Summary) -> Option<String> {
+fn generator_fell_short(summary: &Summary) -> Option<String> {
     let open = summary.load.open.as_ref()?;
     if open.achieved_rate < open.target_rate * (1.0 - open.tolerance) {
         return Some(format!(
@@ -159,12 +67,6 @@ pub fn generator_fell_short(summary: &Summary) -> Option<String> {
         ));
     }
     None
-}
-
-/// A verdict for a run that could not be carried out properly, or whose
-/// measurement cannot be trusted (exit 3).
-pub fn invalid(reason: String) -> Verdict {
-    Verdict::new(Outcome::Invalid, vec![reason])
 }
 
 #[cfg(test)]
@@ -193,7 +95,7 @@ mod tests {
 
     fn open_run(achieved_rate: f64, lag_p99_ms: f64) -> Summary {
         let mut s = run();
-        s.load.open = Some(crate::metrics::summary::OpenExecuted {
+        s.load.open = Some(crate::core::summary::OpenExecuted {
             target_rate: 200.0,
             achieved_rate,
             scheduled: 2000,
@@ -222,15 +124,6 @@ mod tests {
             late.reasons[0].contains("dispatch lag 150.0 ms"),
             "{late:?}"
         );
-    }
-
-    #[test]
-    fn exit_codes_are_the_contract() {
-        assert_eq!(ExitCode::Pass.code(), 0);
-        assert_eq!(ExitCode::Fail.code(), 1);
-        assert_eq!(ExitCode::Invalid.code(), 2);
-        assert_eq!(ExitCode::CouldNotRun.code(), 3);
-        assert_eq!(ExitCode::Interrupted.code(), 130);
     }
 
     #[test]
@@ -295,30 +188,5 @@ mod tests {
         let v = decide(&s, &slos[1..]);
         assert_eq!(v.outcome, Outcome::Interrupted);
         assert!(v.reasons[1].contains("no SLO had failed"));
-    }
-
-    #[test]
-    fn invalid_runs_exit_3() {
-        let v = invalid("the target never became ready".to_string());
-        assert_eq!(v.outcome, Outcome::Invalid);
-        assert_eq!(v.exit_code, 3);
-        assert_eq!(v.outcome.exit_code(), ExitCode::CouldNotRun);
-        assert_eq!(v.reasons, ["the target never became ready"]);
-    }
-
-    #[test]
-    fn serialises_in_snake_case() {
-        let v = decide(&run(), &[]);
-        let json = serde_json::to_value(&v).unwrap();
-        assert_eq!(json["outcome"], "pass");
-        assert_eq!(json["exit_code"], 0);
-        let back: Verdict = serde_json::from_value(json).unwrap();
-        assert_eq!(back, v);
-        let old: Outcome = serde_json::from_str("\"partial\"").unwrap();
-        assert_eq!(old, Outcome::Interrupted);
-        assert_eq!(
-            serde_json::to_value(Outcome::Interrupted).unwrap(),
-            "interrupted"
-        );
     }
 }

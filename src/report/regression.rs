@@ -1,72 +1,10 @@
-//! How regression results read: one-sentence messages, the terminal table and
-//! the Markdown table.
+//! The comparison with a baseline as the terminal and Markdown show it.
 
 use std::fmt::Write as _;
 
-use super::evaluate::{Figure, RegressionOutcome, RegressionResult};
-use super::report::RegressionSection;
-use super::rule::{Allowance, Rule};
-
-/// A figure in its unit: `20.31 ms`, `0.50%`, `98.2/s`.
-pub fn value(unit: &str, v: f64) -> String {
-    match unit {
-        "ms" => format!("{v:.2} ms"),
-        "ratio" => format!("{:.2}%", v * 100.0),
-        _ => format!("{v:.1}/s"),
-    }
-}
-
-/// A figure with its interval: `20.31 ms [20.12, 20.48]`, or `(no CI)`.
-pub fn figure(unit: &str, f: &Figure) -> String {
-    match (f.low, f.high) {
-        (Some(lo), Some(hi)) => format!(
-            "{} [{}, {}]",
-            value(unit, f.value),
-            bare(unit, lo),
-            bare(unit, hi)
-        ),
-        _ => format!("{} (no CI)", value(unit, f.value)),
-    }
-}
-
-fn bare(unit: &str, v: f64) -> String {
-    match unit {
-        "ms" => format!("{v:.2}"),
-        "ratio" => format!("{:.2}%", v * 100.0),
-        _ => format!("{v:.1}"),
-    }
-}
-
-/// The change as the rule states it: `+12.3%` or `+0.40pp`.
-pub fn change(result: &RegressionResult) -> String {
-    if result.rule.ends_with("pp") {
-        format!("{:+.2}pp", result.change * 100.0)
-    } else {
-        format!("{:+.1}%", result.change * 100.0)
-    }
-}
-
-/// The one-sentence message of a judged rule.
-pub fn message(result: &RegressionResult, rule: &Rule, why: &str) -> String {
-    let allowed = match rule.allowance {
-        Allowance::Relative(f) => format!("{:.1}%", f * 100.0),
-        Allowance::Points(p) => format!("{:.2}pp", p * 100.0),
-    };
-    format!(
-        "{} {}: {} ({}): base {}, new {} ({} samples), change {}, allowed {} at {:.0}% confidence: {}",
-        result.rule,
-        result.outcome.label(),
-        result.metric,
-        result.scope,
-        figure(&result.unit, &result.base),
-        figure(&result.unit, &result.new),
-        result.new.samples,
-        change(result),
-        allowed,
-        result.confidence * 100.0,
-        why
-    )
-}
+use crate::core::regression::{
+    RegressionOutcome, RegressionResult, RegressionSection, change, figure,
+};
 
 /// The terminal table: rule, scope, base, new, change, verdict.
 pub fn table(results: &[RegressionResult]) -> String {

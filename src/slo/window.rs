@@ -8,12 +8,11 @@
 
 use std::time::Duration;
 
-use crate::metrics::histogram::percentile_ms;
+use super::evaluate::{Objective, WindowRule, latency_ms};
+use super::expr::{Metric, SloExpr};
+use crate::core::format::format_value;
+use crate::core::summary::{WindowSpan, WindowVerdict};
 use crate::metrics::recorder::Window;
-use crate::metrics::summary::{WindowSpan, WindowVerdict};
-use crate::slo::evaluate::{Objective, WindowRule};
-use crate::slo::expr::{Metric, SloExpr};
-use crate::slo::format::format_value;
 
 /// Judges every windowed objective of a run.
 #[derive(Debug)]
@@ -156,12 +155,10 @@ impl Rule {
 /// The metric's value over one window, in canonical units; `None` when the
 /// window has no data for it.
 fn value(metric: Metric, w: &Window, over: Duration) -> Option<f64> {
-    let latency = |f: &dyn Fn() -> f64| (!w.hist.is_empty()).then(f);
     match metric {
-        Metric::Percentile(p) => percentile_ms(&w.hist, p),
-        Metric::Mean => latency(&|| w.hist.mean() / 1000.0),
-        Metric::Min => latency(&|| w.hist.min() as f64 / 1000.0),
-        Metric::Max => latency(&|| w.hist.max() as f64 / 1000.0),
+        Metric::Percentile(_) | Metric::Mean | Metric::Min | Metric::Max => {
+            latency_ms(metric, &w.hist)
+        }
         Metric::ErrorRate => (w.requests > 0).then(|| w.errors as f64 / w.requests as f64),
         Metric::Errors => Some(w.errors as f64),
         Metric::Requests => Some(w.requests as f64),
@@ -174,7 +171,7 @@ fn value(metric: Metric, w: &Window, over: Duration) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::histogram::record;
+    use crate::core::histogram::record;
     use crate::slo::expr::parse;
 
     fn objective(text: &str, over: u64, abort: bool, after: u64) -> Objective {

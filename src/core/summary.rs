@@ -37,7 +37,7 @@ pub struct Summary {
     pub serve: Option<ServeInfo>,
     /// The shard of a sharded run (`--shard K/N`); absent for a whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::core::shard::Shard>,
     /// Objectives with `over:`, judged window by window during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<WindowVerdict>,
@@ -46,7 +46,7 @@ pub struct Summary {
 impl Summary {
     /// The statistics of `scope`: a request's name, or `flow.NAME` for a flow.
     pub fn scoped(&self, scope: &str) -> Option<&RequestStats> {
-        match scope.strip_prefix(crate::slo::expr::FLOW_PREFIX) {
+        match scope.strip_prefix(crate::core::scope::FLOW_PREFIX) {
             Some(flow) => self.flows.iter().find(|f| f.name == flow),
             None => self.requests.iter().find(|r| r.name == scope),
         }
@@ -58,7 +58,7 @@ impl Summary {
         let flows = self
             .flows
             .iter()
-            .map(|f| crate::slo::expr::flow_scope(&f.name));
+            .map(|f| crate::core::scope::flow_scope(&f.name));
         requests.chain(flows).collect::<Vec<_>>().join(", ")
     }
 }
