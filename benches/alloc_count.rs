@@ -10,20 +10,19 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::future::pending;
-use std::sync::Arc;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
 
-use perfgate::core::values::{Method, StatusExpect, ThinkTime};
 use perfgate::engine::{self, LeanTransport, ReqwestTransport, Transport};
-use perfgate::plan::valid::{Body, ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
+use perfgate::plan::ValidPlan;
+use perfgate::plan::valid::RequestDef;
 
 /// Requests sent through each transport, after the warm-up.
 const REQUESTS: u64 = 20_000;
 /// Requests sent first and not counted (connection set-up, lazy statics).
 const WARMUP: u64 = 200;
-/// Length of each engine run.
-const ENGINE_RUN: Duration = Duration::from_secs(2);
+/// Length of each engine run (the plan's `duration`).
+const ENGINE_RUN: &str = "2s";
 
 /// The system allocator, counting allocations made on counted threads.
 struct Counting;
@@ -97,51 +96,24 @@ fn target() -> (String, tokio::runtime::Runtime) {
     (base, runtime)
 }
 
+/// The plan both transports and the engine runs use, validated by the real
+/// loader: one user, no think time, POSTs with a small JSON body.
 fn plan(base: &str) -> ValidPlan {
-    let body = br#"{"PassengerId":1,"Pclass":3,"Sex":"female","Age":30,"Fare":7.25}"#;
-    ValidPlan {
-        name: "alloc-count".to_owned(),
-        file: "alloc-count.yaml".to_owned(),
-        hash: "0".repeat(64),
-        host: base.to_owned(),
-        serve: None,
-        load: Workload::Closed(ClosedLoad {
-            users: 1,
-            stages: Vec::new(),
-            start_users: 1,
-            spawn_rate: 1000.0,
-            duration: ENGINE_RUN,
-            think_time: ThinkTime::default(),
-            warmup: Duration::ZERO,
-            seed: 1,
-            grace: Duration::from_secs(2),
-        }),
-        requests: vec![RequestDef {
-            name: "predict".to_owned(),
-            weight: 1,
-            method: Method::POST,
-            url: format!("{base}/predict"),
-            query: vec![],
-            headers: vec![],
-            body: Some(Body {
-                bytes: Arc::from(&body[..]),
-                content_type: "application/json",
-            }),
-            timeout: Duration::from_secs(5),
-            expect: StatusExpect::default(),
-            checks: None,
-            template: None,
-            captures: None,
-        }],
-        flows: vec![],
-        objectives: vec![],
-        reports: ReportPaths::default(),
-        secrets: Default::default(),
-        templating: Default::default(),
-        client: Default::default(),
-        regression: vec![],
-        shard: None,
-    }
+    let text = format!(
+        "
+        name: alloc-count
+        host: {base}
+        load: {{ users: 1, duration: {ENGINE_RUN}, seed: 1, grace: 2s }}
+        requests:
+          - name: predict
+            method: POST
+            path: /predict
+            json: {{ PassengerId: 1, Pclass: 3, Sex: female, Age: 30, Fare: 7.25 }}
+        "
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    perfgate::plan::from_text("alloc-count.yaml", dir, text)
+        .unwrap_or_else(|e| panic!("the bench's plan is invalid:\n{e}"))
 }
 
 /// Allocations and bytes per request of `REQUESTS` sends through `transport`.
@@ -188,7 +160,8 @@ fn main() {
     COUNTED.with(|c| c.set(true));
     let lean = LeanTransport::new(&plan).expect("lean transport");
     let reqwest = ReqwestTransport::new(&plan).expect("reqwest transport");
-    println!("allocations per request, POST with a 66-byte JSON body, 127.0.0.1:");
+    let body = req.body.as_ref().map_or(0, |b| b.bytes.len());
+    println!("allocations per request, POST with a {body}-byte JSON body, 127.0.0.1:");
     println!("| what | allocations/request | bytes/request |");
     println!("|---|---|---|");
     let (a, b) = client.block_on(per_send(lean.clone(), req));

@@ -15,12 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb="${1:-100}"
 port="${PERFGATE_BENCH_PORT:-5094}"
-cargo build --release --quiet
-bin="$PWD/target/release/perfgate"
-work="$(mktemp -d)"
 # shellcheck source=benches/nginx.sh
 . benches/nginx.sh
-start_nginx 64
+bench_with_nginx 64
 
 python3 - "$work" "$size_mb" <<'PY'
 import random, sys

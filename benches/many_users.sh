@@ -17,12 +17,9 @@ seconds="${2:-60}"
 port="${PERFGATE_BENCH_PORT:-5092}"
 # nginx inherits this shell's open-files limit; perfgate raises its own.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-cargo build --release --quiet
-bin="$PWD/target/release/perfgate"
-work="$(mktemp -d)"
 # shellcheck source=benches/nginx.sh
 . benches/nginx.sh
-start_nginx "$users"
+bench_with_nginx "$users"
 
 cat >"$work/plan.yaml" <<PLAN
 name: bench-many-users

@@ -1,6 +1,16 @@
 # Sourced by the long benchmarks: starts nginx on 127.0.0.1:$port with
 # benches/nginx.conf, room for $1 connections, in the temporary folder $work,
 # and stops it (removing $work) on exit. Needs nginx (Debian's nginx-light).
+
+# Builds perfgate, sets $bin to it and $work to a new temporary folder, then
+# starts nginx with room for $1 connections.
+bench_with_nginx() { # connections
+    cargo build --release --quiet
+    bin="$PWD/target/release/perfgate"
+    work="$(mktemp -d)"
+    start_nginx "$1"
+}
+
 start_nginx() { # connections
     local nginx_bin
     nginx_bin="$(command -v nginx || true)"

@@ -13,12 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 port="${PERFGATE_BENCH_PORT:-5093}"
-cargo build --release --quiet
-bin="$PWD/target/release/perfgate"
-work="$(mktemp -d)"
 # shellcheck source=benches/nginx.sh
 . benches/nginx.sh
-start_nginx 4096
+bench_with_nginx 4096
 
 cat >"$work/plan.yaml" <<PLAN
 name: bench-soak

@@ -19,12 +19,9 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 rounds="${2:-3}"
 port="${PERFGATE_BENCH_PORT:-5095}"
-cargo build --release --quiet
-bin="$PWD/target/release/perfgate"
-work="$(mktemp -d)"
 # shellcheck source=benches/nginx.sh
 . benches/nginx.sh
-start_nginx 256
+bench_with_nginx 256
 cp plans/data/passengers.csv "$work/"
 
 plan_head() { # plan name -> the plan up to its request's body

@@ -6,8 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    Behaviour, Target, code, junit_check, output, perfgate, read_valid_report, scratch, streams,
-    write_plan,
+    Behaviour, Ran, Target, code, junit_check, output, perfgate, read_valid_report, run_plan,
+    run_plan_with, scratch, streams, write_plan,
 };
 
 /// A small closed-model plan against `url` with the given SLOs, writing both reports into `dir`.
@@ -36,16 +36,12 @@ slo:
     )
 }
 
-fn run(dir: &std::path::Path, plan_text: &str) -> std::process::Output {
-    let path = write_plan(dir, plan_text);
-    output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .arg("--json")
-            .arg(dir.join("summary.json"))
-            .arg("--junit")
-            .arg(dir.join("junit.xml")),
+/// Runs `plan_text` from `dir`, its reports in `summary.json` and `junit.xml`.
+fn run(dir: &std::path::Path, plan_text: &str) -> Ran {
+    run_plan(
+        dir,
+        plan_text,
+        &["--json", "summary.json", "--junit", "junit.xml"],
     )
 }
 
@@ -53,7 +49,7 @@ fn run(dir: &std::path::Path, plan_text: &str) -> std::process::Output {
 fn exit_0_when_every_slo_holds() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("pass");
-    let out = run(
+    let ran = run(
         &dir,
         &plan(
             &target.url,
@@ -67,8 +63,8 @@ fn exit_0_when_every_slo_holds() {
             ],
         ),
     );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("summary.json"));
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let report = ran.report();
     assert_eq!(report["verdict"]["outcome"], "pass");
     assert_eq!(report["verdict"]["exit_code"], 0);
     assert_eq!(report["load"]["seed"], 7);
@@ -83,8 +79,8 @@ fn exit_0_when_every_slo_holds() {
     let junit = junit_check(&dir.join("junit.xml"));
     assert_eq!(junit["failures"], 0, "{junit:#}");
     assert_eq!(junit["tests"], 4, "{junit:#}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("PASS"), "{}", streams(&out));
+    let stdout = ran.stdout();
+    assert!(stdout.contains("PASS"), "{}", ran.log);
     assert!(!stdout.contains('\x1b'), "no ANSI escapes off a terminal");
 }
 
@@ -95,9 +91,9 @@ fn exit_1_on_a_latency_breach_with_the_observed_value() {
         fail_every: 0,
     });
     let dir = scratch("breach");
-    let out = run(&dir, &plan(&target.url, 4, "2s", &["p95 < 10ms"]));
-    assert_eq!(code(&out), 1, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("summary.json"));
+    let ran = run(&dir, &plan(&target.url, 4, "2s", &["p95 < 10ms"]));
+    assert_eq!(ran.code, 1, "{}", ran.log);
+    let report = ran.report();
     let p95 = report["overall"]["latency"]["p95"].as_f64().unwrap();
     assert!(
         p95 >= 50.0,
@@ -122,9 +118,9 @@ fn exit_1_on_errors_counted_exactly() {
         fail_every: 10,
     });
     let dir = scratch("errors");
-    let out = run(&dir, &plan(&target.url, 4, "2s", &["error_rate < 1%"]));
-    assert_eq!(code(&out), 1, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("summary.json"));
+    let ran = run(&dir, &plan(&target.url, 4, "2s", &["error_rate < 1%"]));
+    assert_eq!(ran.code, 1, "{}", ran.log);
+    let report = ran.report();
     let status_errors = report["overall"]["errors"]["status"].as_u64().unwrap();
     assert_eq!(
         status_errors,
@@ -132,11 +128,7 @@ fn exit_1_on_errors_counted_exactly() {
     );
     let rate = status_errors as f64 / report["overall"]["requests"].as_f64().unwrap();
     assert!((0.07..0.13).contains(&rate), "about 10% errors, got {rate}");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("error_rate"),
-        "{}",
-        streams(&out)
-    );
+    assert!(ran.stdout().contains("error_rate"), "{}", ran.log);
 }
 
 #[test]
@@ -145,9 +137,9 @@ fn no_data_fails_the_gate() {
     let dir = scratch("nodata");
     let text = plan(&target.url, 2, "1s", &["p95 < 1s"]).replace("weight: 1\n", "weight: 0\n")
         + "  - health.p95 < 1s\n";
-    let out = run(&dir, &text);
-    assert_eq!(code(&out), 1, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("summary.json"));
+    let ran = run(&dir, &text);
+    assert_eq!(ran.code, 1, "{}", ran.log);
+    let report = ran.report();
     let outcomes: Vec<&str> = report["slos"]
         .as_array()
         .unwrap()
@@ -161,9 +153,9 @@ fn no_data_fails_the_gate() {
 fn weights_9_to_1_give_90_percent() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("weights");
-    let out = run(&dir, &plan(&target.url, 8, "2s", &["requests >= 2000"]));
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("summary.json"));
+    let ran = run(&dir, &plan(&target.url, 8, "2s", &["requests >= 2000"]));
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let report = ran.report();
     let count = |i: usize| report["requests"][i]["requests"].as_f64().unwrap();
     let share = count(0) / (count(0) + count(1));
     assert!(
@@ -177,34 +169,28 @@ fn weights_9_to_1_give_90_percent() {
 fn cli_overrides_win_over_the_plan() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("overrides");
-    let path = write_plan(
+    let ran = run_plan(
         &dir,
         &plan("http://127.0.0.1:9", 50, "1m", &["requests > 0"]),
+        &[
+            "--host",
+            &target.url,
+            "-u",
+            "2",
+            "-r",
+            "10/s",
+            "-t",
+            "1s",
+            "--json",
+            "o.json",
+        ],
     );
-    let started = Instant::now();
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .args([
-                "--host",
-                &target.url,
-                "-u",
-                "2",
-                "-r",
-                "10/s",
-                "-t",
-                "1s",
-                "--json",
-            ])
-            .arg(dir.join("o.json")),
-    );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    assert_eq!(ran.code, 0, "{}", ran.log);
     assert!(
-        started.elapsed() < Duration::from_secs(30),
+        ran.wall < Duration::from_secs(30),
         "the 1s override was used"
     );
-    let report = read_valid_report(&dir.join("o.json"));
+    let report = ran.report();
     assert_eq!(report["load"]["users"], 2);
     assert_eq!(report["load"]["spawn_rate"], 10.0);
     assert_eq!(report["plan"]["host"], target.url.as_str());
@@ -216,20 +202,10 @@ fn exit_2_for_an_unwritable_report_path_before_any_load() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("unwritable");
     std::fs::write(dir.join("file"), "").unwrap();
-    let path = write_plan(&dir, &plan(&target.url, 2, "1s", &["p95 < 1s"]));
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .arg("--json")
-            .arg(dir.join("file/summary.json")),
-    );
-    assert_eq!(code(&out), 2, "{}", streams(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not writable"),
-        "{}",
-        streams(&out)
-    );
+    let text = plan(&target.url, 2, "1s", &["p95 < 1s"]);
+    let ran = run_plan(&dir, &text, &["--json", "file/summary.json"]);
+    assert_eq!(ran.code, 2, "{}", ran.log);
+    assert!(ran.stderr().contains("not writable"), "{}", ran.log);
     assert_eq!(target.received(), 0);
 }
 
@@ -355,40 +331,34 @@ fn github_actions_get_annotations_and_a_step_summary() {
     });
     let dir = scratch("github");
     let summary_file = dir.join("step-summary.md");
-    let path = write_plan(
-        &dir,
-        &plan(
-            &target.url,
-            2,
-            "1s",
-            &[
-                "p95 < 5ms",
-                "{ expect: max < 1ms, warn: true }",
-                "error_rate < 1%",
-            ],
-        ),
+    let text = plan(
+        &target.url,
+        2,
+        "1s",
+        &[
+            "p95 < 5ms",
+            "{ expect: max < 1ms, warn: true }",
+            "error_rate < 1%",
+        ],
     );
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_STEP_SUMMARY", &summary_file),
-    );
-    assert_eq!(code(&out), 1, "{}", streams(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let file = path.display().to_string();
+    let ran = run_plan_with(&dir, &text, &[], |cmd| {
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary_file);
+    });
+    assert_eq!(ran.code, 1, "{}", ran.log);
+    let stdout = ran.stdout();
+    let file = ran.plan.display().to_string();
     assert!(
         stdout.contains(&format!(
             "::error file={file},line=19,title=SLO breached::p95 "
         )),
         "{}",
-        streams(&out)
+        ran.log
     );
     assert!(
         stdout.contains(&format!("::warning file={file},line=20,")),
         "{}",
-        streams(&out)
+        ran.log
     );
     assert!(
         !stdout.contains("::error file=") || stdout.matches("::error").count() == 1,
@@ -404,11 +374,14 @@ fn github_actions_get_annotations_and_a_step_summary() {
 fn quiet_prints_only_the_verdict() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("quiet");
-    let path = write_plan(&dir, &plan(&target.url, 2, "1s", &["p95 < 1s"]));
-    let out = output(perfgate().arg("run").arg(&path).arg("--quiet"));
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "PASS\n");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let ran = run_plan(
+        &dir,
+        &plan(&target.url, 2, "1s", &["p95 < 1s"]),
+        &["--quiet"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    assert_eq!(ran.stdout(), "PASS\n");
+    assert_eq!(ran.stderr(), "");
 }
 
 #[test]
@@ -445,23 +418,22 @@ fn completions_for_each_shell() {
 fn progress_is_a_live_line_on_a_terminal_and_plain_lines_elsewhere() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("progress");
-    let path = write_plan(&dir, &plan(&target.url, 2, "2s", &["p95 < 1s"]));
     // Off a terminal (and with CI set): plain status lines, no escape codes anywhere.
-    let out = output(perfgate().arg("run").arg(&path));
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("[   1s/2s] users 2/2 | "),
-        "{}",
-        streams(&out)
-    );
+    let ran = run_plan(&dir, &plan(&target.url, 2, "2s", &["p95 < 1s"]), &[]);
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let stderr = ran.stderr();
+    assert!(stderr.contains("[   1s/2s] users 2/2 | "), "{}", ran.log);
     assert!(
         !stderr.contains('\x1b') && !stderr.contains('\r'),
         "{}",
-        streams(&out)
+        ran.log
     );
     // On a terminal (util-linux `script` gives the run a pseudo-terminal): the line is redrawn in place.
-    let command = format!("{} run {}", env!("CARGO_BIN_EXE_perfgate"), path.display());
+    let command = format!(
+        "{} run {}",
+        env!("CARGO_BIN_EXE_perfgate"),
+        ran.plan.display()
+    );
     let out = output(
         std::process::Command::new("script")
             .args(["-qec", &command, "/dev/null"])

@@ -17,13 +17,12 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::{HeaderMap, Uri, Version};
 use axum::response::{IntoResponse, Response};
-use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::{Ran, run_plan_with, scratch};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -243,30 +242,6 @@ fn plan(host: &str, users: u64, keys: &str) -> String {
     )
 }
 
-/// What one run produced.
-struct Ran {
-    code: i32,
-    report: Value,
-    log: String,
-}
-
-impl Ran {
-    fn requests(&self) -> u64 {
-        self.report["overall"]["requests"].as_u64().unwrap()
-    }
-
-    fn errors(&self, kind: &str) -> u64 {
-        self.report["overall"]["errors"][kind].as_u64().unwrap()
-    }
-
-    /// Exit 0, requests made, none failed.
-    fn assert_clean(&self, case: &str) {
-        assert_eq!(self.code, 0, "{case}\n{}", self.log);
-        assert!(self.requests() > 0, "{case}: no requests\n{}", self.log);
-        assert_eq!(self.errors("total"), 0, "{case}\n{}", self.log);
-    }
-}
-
 /// Runs `plan_text` from a fresh folder (`files` written beside it) with
 /// `env` added to perfgate's environment.
 fn run(case: &str, plan_text: &str, files: &[(&str, &str)], env: &[(&str, &str)]) -> Ran {
@@ -274,24 +249,13 @@ fn run(case: &str, plan_text: &str, files: &[(&str, &str)], env: &[(&str, &str)]
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
-    let path = write_plan(&dir, plan_text);
-    let mut cmd = perfgate();
-    cmd.arg("run")
-        .arg(&path)
-        .current_dir(&dir)
-        .env_remove("PERFGATE_TRANSPORT");
-    for var in PROXY_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().copied());
-    let out = output(&mut cmd);
-    let log = streams(&out);
-    let report = read_valid_report(&dir.join("report.json"));
-    Ran {
-        code: code(&out),
-        report,
-        log,
-    }
+    run_plan_with(&dir, plan_text, &[], |cmd| {
+        cmd.env_remove("PERFGATE_TRANSPORT");
+        for var in PROXY_VARS {
+            cmd.env_remove(var);
+        }
+        cmd.envs(env.iter().copied());
+    })
 }
 
 /// The proxy variables perfgate must not follow.
@@ -338,7 +302,7 @@ fn a_self_signed_target_is_reached_with_insecure_or_its_ca_and_refused_otherwise
         "{}",
         refused.log
     );
-    let examples = refused.report["overall"]["error_examples"]
+    let examples = refused.report()["overall"]["error_examples"]
         .as_array()
         .unwrap();
     assert!(

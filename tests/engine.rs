@@ -1,6 +1,8 @@
 //! The engine against in-process targets over real sockets on 127.0.0.1.
 //! Every run is bounded in time and stops by itself.
 
+mod common;
+
 use std::future::{Future, pending};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,10 +13,10 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use common::plan::{closed, from_yaml};
 use perfgate::core::summary::{RequestStats, Summary};
-use perfgate::core::values::{Method, StatusExpect, StatusMatch, ThinkTime};
 use perfgate::engine::{self, LeanTransport, Progress, ReqwestTransport};
-use perfgate::plan::valid::{ClosedLoad, ReportPaths, RequestDef, ValidPlan, Workload};
+use perfgate::plan::ValidPlan;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -128,65 +130,6 @@ async fn slow_body_target(delay: Duration) -> (String, JoinHandle<()>) {
     (base, task)
 }
 
-fn request(base: &str, name: &str, path: &str, weight: u32) -> RequestDef {
-    RequestDef {
-        name: name.to_owned(),
-        weight,
-        method: Method::GET,
-        url: format!("{base}{path}"),
-        query: vec![],
-        headers: vec![],
-        body: None,
-        timeout: Duration::from_secs(5),
-        expect: StatusExpect::default(),
-        checks: None,
-        template: None,
-        captures: None,
-    }
-}
-
-/// `users` users started at once for `duration`, no think time, no warm-up, 5 s grace.
-fn load(users: u32, duration: Duration) -> ClosedLoad {
-    ClosedLoad {
-        users,
-        stages: Vec::new(),
-        start_users: users,
-        spawn_rate: 1000.0,
-        duration,
-        think_time: ThinkTime::default(),
-        warmup: Duration::ZERO,
-        seed: 7,
-        grace: Duration::from_secs(5),
-    }
-}
-
-fn think(ms: u64) -> ThinkTime {
-    ThinkTime {
-        min: Duration::from_millis(ms),
-        max: Duration::from_millis(ms),
-    }
-}
-
-fn plan(base: &str, load: ClosedLoad, requests: Vec<RequestDef>) -> ValidPlan {
-    ValidPlan {
-        name: "engine-test".to_owned(),
-        file: "engine-test.yaml".to_owned(),
-        hash: "0".repeat(64),
-        host: base.to_owned(),
-        serve: None,
-        load: Workload::Closed(load),
-        requests,
-        flows: Vec::new(),
-        objectives: vec![],
-        regression: vec![],
-        shard: None,
-        reports: ReportPaths::default(),
-        secrets: Default::default(),
-        templating: Default::default(),
-        client: Default::default(),
-    }
-}
-
 async fn run_with(
     plan: &ValidPlan,
     interrupt: impl Future<Output = ()> + Send,
@@ -232,15 +175,13 @@ fn assert_finite(summary: &Summary) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounting_matches_what_the_target_received() {
     let t = target().await;
-    let mut load = load(4, Duration::from_millis(1200));
-    load.warmup = Duration::from_millis(300);
-    let p = plan(
+    let p = closed(
         &t.base,
-        load,
-        vec![
-            request(&t.base, "ok", "/ok", 3),
-            request(&t.base, "other", "/other", 1),
-        ],
+        "users: 4, duration: 1200ms, warmup: 300ms",
+        "
+        - { name: ok, path: /ok, weight: 3 }
+        - { name: other, path: /other }
+        ",
     );
     let s = run(&p).await;
     let l = &s.load;
@@ -276,14 +217,14 @@ async fn accounting_matches_what_the_target_received() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weights_nine_to_one() {
     let t = target().await;
-    let p = plan(
+    let p = closed(
         &t.base,
-        load(4, Duration::from_secs(10)),
-        vec![
-            request(&t.base, "nine", "/ok", 9),
-            request(&t.base, "never", "/flaky", 0),
-            request(&t.base, "one", "/other", 1),
-        ],
+        "users: 4, duration: 10s",
+        "
+        - { name: nine, path: /ok, weight: 9 }
+        - { name: never, path: /flaky, weight: 0 }
+        - { name: one, path: /other, weight: 1 }
+        ",
     );
     // Stop as soon as the target has seen enough requests.
     let counters = Arc::clone(&t.counters);
@@ -305,10 +246,10 @@ async fn weights_nine_to_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_errors_are_the_500s_the_target_sent() {
     let t = target().await;
-    let p = plan(
+    let p = closed(
         &t.base,
-        load(3, Duration::from_millis(800)),
-        vec![request(&t.base, "flaky", "/flaky", 1)],
+        "users: 3, duration: 800ms",
+        "- { name: flaky, path: /flaky }",
     );
     let s = run(&p).await;
     let sent_500 = t.counters.failures.load(Relaxed);
@@ -331,9 +272,11 @@ async fn status_errors_are_the_500s_the_target_sent() {
 async fn connect_errors_when_nothing_listens() {
     let (listener, base) = listen().await;
     drop(listener);
-    let mut load = load(2, Duration::from_millis(500));
-    load.think_time = think(20);
-    let p = plan(&base, load, vec![request(&base, "nobody", "/", 1)]);
+    let p = closed(
+        &base,
+        "users: 2, duration: 500ms, think_time: 20ms",
+        "- { name: nobody, path: / }",
+    );
     let s = run(&p).await;
     let e = s.overall.errors;
     assert!(e.connect > 0, "{e:?}");
@@ -351,9 +294,11 @@ async fn connect_errors_when_nothing_listens() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeouts_when_the_handler_is_too_slow() {
     let t = target().await;
-    let mut slow = request(&t.base, "slow", "/sleep/3000", 1);
-    slow.timeout = Duration::from_millis(200);
-    let p = plan(&t.base, load(2, Duration::from_millis(700)), vec![slow]);
+    let p = closed(
+        &t.base,
+        "users: 2, duration: 700ms",
+        "- { name: slow, path: /sleep/3000, timeout: 200ms }",
+    );
     let s = run(&p).await;
     let e = s.overall.errors;
     assert!(e.timeout > 0, "{e:?}");
@@ -364,12 +309,15 @@ async fn timeouts_when_the_handler_is_too_slow() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expected_404_is_a_success() {
     let t = target().await;
-    let mut accepted = request(&t.base, "accepted", "/missing", 1);
-    accepted.expect = StatusExpect(vec![StatusMatch::Code(200), StatusMatch::Code(404)]);
-    let refused = request(&t.base, "refused", "/missing", 1);
-    let mut load = load(2, Duration::from_millis(500));
-    load.think_time = think(5);
-    let s = run(&plan(&t.base, load, vec![accepted, refused])).await;
+    let p = closed(
+        &t.base,
+        "users: 2, duration: 500ms, think_time: 5ms",
+        "
+        - { name: accepted, path: /missing, expect: { status: [200, 404] } }
+        - { name: refused, path: /missing }
+        ",
+    );
+    let s = run(&p).await;
     let (a, r) = (stats(&s, "accepted"), stats(&s, "refused"));
     assert!(a.requests > 0 && r.requests > 0);
     assert_eq!(a.errors.total, 0);
@@ -383,10 +331,10 @@ async fn an_expected_404_is_a_success() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_includes_the_handler_delay() {
     let t = target().await;
-    let p = plan(
+    let p = closed(
         &t.base,
-        load(2, Duration::from_millis(600)),
-        vec![request(&t.base, "sleepy", "/sleep/50", 1)],
+        "users: 2, duration: 600ms",
+        "- { name: sleepy, path: /sleep/50 }",
     );
     let s = run(&p).await;
     let latency = s.overall.latency.expect("timed");
@@ -398,10 +346,10 @@ async fn latency_includes_the_handler_delay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_includes_the_body_read() {
     let (base, server) = slow_body_target(Duration::from_millis(150)).await;
-    let p = plan(
+    let p = closed(
         &base,
-        load(1, Duration::from_millis(400)),
-        vec![request(&base, "slow-body", "/", 1)],
+        "users: 1, duration: 400ms",
+        "- { name: slow-body, path: / }",
     );
     let s = run(&p).await;
     server.abort();
@@ -413,12 +361,10 @@ async fn latency_includes_the_body_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grace_then_cancel_requests_still_in_flight() {
     let t = target().await;
-    let mut load = load(3, Duration::from_millis(500));
-    load.grace = Duration::from_millis(200);
-    let p = plan(
+    let p = closed(
         &t.base,
-        load,
-        vec![request(&t.base, "stuck", "/sleep/10000", 1)],
+        "users: 3, duration: 500ms, grace: 200ms",
+        "- { name: stuck, path: /sleep/10000 }",
     );
     let began = Instant::now();
     let s = run(&p).await;
@@ -435,12 +381,10 @@ async fn grace_then_cancel_requests_still_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_completing_within_grace_count() {
     let t = target().await;
-    let mut load = load(2, Duration::from_millis(500));
-    load.grace = Duration::from_secs(3);
-    let p = plan(
+    let p = closed(
         &t.base,
-        load,
-        vec![request(&t.base, "slow", "/sleep/400", 1)],
+        "users: 2, duration: 500ms, grace: 3s",
+        "- { name: slow, path: /sleep/400 }",
     );
     let s = run(&p).await;
     assert_eq!(s.load.cancelled, 0);
@@ -452,9 +396,11 @@ async fn requests_completing_within_grace_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupt_stops_early_and_marks_partial() {
     let t = target().await;
-    let mut load = load(2, Duration::from_secs(10));
-    load.think_time = think(50);
-    let p = plan(&t.base, load, vec![request(&t.base, "ok", "/ok", 1)]);
+    let p = closed(
+        &t.base,
+        "users: 2, duration: 10s, think_time: 50ms",
+        "- { name: ok, path: /ok }",
+    );
     let began = Instant::now();
     let s = run_with(&p, tokio::time::sleep(Duration::from_millis(500)), None).await;
     let took = began.elapsed();
@@ -470,16 +416,13 @@ async fn interrupt_stops_early_and_marks_partial() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warmup_stays_out_of_the_statistics_but_in_the_series() {
     let t = target().await;
-    let mut load = load(2, Duration::from_millis(2_500));
-    load.warmup = Duration::from_secs(1);
-    load.think_time = think(20);
-    let p = plan(
+    let p = closed(
         &t.base,
-        load,
-        vec![
-            request(&t.base, "ok", "/ok", 1),
-            request(&t.base, "other", "/other", 1),
-        ],
+        "users: 2, duration: 2500ms, warmup: 1s, think_time: 20ms",
+        "
+        - { name: ok, path: /ok }
+        - { name: other, path: /other }
+        ",
     );
     let (tx, rx) = watch::channel(Progress::default());
     let s = run_with(&p, pending(), Some(tx)).await;
@@ -521,10 +464,15 @@ async fn warmup_stays_out_of_the_statistics_but_in_the_series() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_start_at_the_spawn_rate() {
     let t = target().await;
-    let mut load = load(10, Duration::from_secs(1));
-    load.spawn_rate = 4.0;
-    load.think_time = think(50);
-    let p = plan(&t.base, load, vec![request(&t.base, "ok", "/ok", 1)]);
+    let p = from_yaml(&format!(
+        "
+        name: test
+        host: {}
+        load: {{ users: 10, spawn_rate: 4/s, duration: 1s, think_time: 50ms, seed: 7 }}
+        requests: [{{ name: ok, path: /ok }}]
+        ",
+        t.base
+    ));
     let s = run(&p).await;
     // Users 0..3 start at 0, 250, 500 and 750 ms; user 4 would start at the end.
     assert!((2..=4).contains(&s.load.peak_users), "{:?}", s.load);

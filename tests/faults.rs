@@ -8,10 +8,10 @@ mod common;
 
 use std::path::Path;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::faults::{Fault, FaultTarget};
-use common::{code, free_port, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::{Ran, free_port, run_plan, scratch};
 use serde_json::Value;
 
 /// The load of every case: 2 s, then at most 1 s of grace.
@@ -30,28 +30,9 @@ fn plan(host: &str, users: u32, timeout_ms: u64) -> String {
     )
 }
 
-/// What one run produced.
-struct Ran {
-    code: i32,
-    wall: Duration,
-    report: Value,
-    log: String,
-}
-
 /// Runs `plan_text` from a fresh folder named `case`.
 fn run(case: &str, plan_text: &str) -> Ran {
-    let dir = scratch(&format!("fault-{case}"));
-    let plan = write_plan(&dir, plan_text);
-    let started = Instant::now();
-    let out = output(perfgate().arg("run").arg(&plan).current_dir(&dir));
-    let wall = started.elapsed();
-    let report = read_valid_report(&dir.join("report.json"));
-    Ran {
-        code: code(&out),
-        wall,
-        report,
-        log: streams(&out),
-    }
+    run_plan(&scratch(&format!("fault-{case}")), plan_text, &[])
 }
 
 fn count(report: &Value, pointer: &str) -> u64 {
@@ -63,7 +44,7 @@ fn count(report: &Value, pointer: &str) -> u64 {
 
 /// Checks the invariants every case shares and returns the error counts.
 fn check_accounting(case: &str, ran: &Ran) -> Value {
-    let r = &ran.report;
+    let r = ran.report();
     let started = count(r, "/load/requests_started");
     let completed = count(r, "/overall/requests") + count(r, "/load/warmup_requests");
     let cancelled = count(r, "/load/cancelled");
@@ -203,8 +184,8 @@ fn every_fault_is_survived_classified_and_counted() {
     )];
     for (case, ran, received) in &results {
         let errors = check_accounting(case.name, ran);
-        let completed = count(&ran.report, "/overall/requests");
-        let cancelled = count(&ran.report, "/load/cancelled");
+        let completed = count(ran.report(), "/overall/requests");
+        let cancelled = count(ran.report(), "/load/cancelled");
         assert!(
             completed > 0,
             "{}: nothing completed\n{}",
@@ -228,7 +209,7 @@ fn every_fault_is_survived_classified_and_counted() {
         table.push(format!(
             "{:<26} {:>7} {:>9} {:>9} {:<9}",
             case.name,
-            count(&ran.report, "/load/requests_started"),
+            count(ran.report(), "/load/requests_started"),
             count(&errors, "/total"),
             cancelled,
             case.kind
@@ -244,7 +225,7 @@ fn nothing_listening_for_the_whole_run_is_connect_errors() {
         &plan(&format!("http://127.0.0.1:{}", free_port()), 2, 1000),
     );
     let errors = check_accounting("nothing_listening", &ran);
-    let completed = count(&ran.report, "/overall/requests");
+    let completed = count(ran.report(), "/overall/requests");
     assert!(completed > 0);
     assert_eq!(count(&errors, "/connect"), completed, "{errors}");
     assert_eq!(ran.code, 1, "{}", ran.log);
@@ -263,7 +244,7 @@ fn nothing_listening_for_half_the_run_then_a_target_appears() {
     let ran = run("half_listening", &text);
     let target = late.join().unwrap();
     let errors = check_accounting("half_listening", &ran);
-    let completed = count(&ran.report, "/overall/requests");
+    let completed = count(ran.report(), "/overall/requests");
     let failed = count(&errors, "/total");
     assert!(count(&errors, "/connect") > 0, "{errors}\n{}", ran.log);
     assert_eq!(count(&errors, "/connect"), failed, "{errors}");
@@ -282,8 +263,8 @@ fn a_100_mb_body_is_read_without_being_held() {
     let ran = run("huge_body", &plan(&target.url, 1, 10_000));
     let errors = check_accounting("huge_body", &ran);
     assert_eq!(count(&errors, "/total"), 0, "{errors}\n{}", ran.log);
-    assert!(count(&ran.report, "/overall/requests") >= 1);
-    let peak = count(&ran.report, "/load/peak_rss_bytes");
+    assert!(count(ran.report(), "/overall/requests") >= 1);
+    let peak = count(ran.report(), "/load/peak_rss_bytes");
     println!(
         "peak RSS reading 100 MB bodies: {:.1} MB",
         peak as f64 / 1e6
@@ -307,7 +288,6 @@ fn reports_are_written_even_when_one_cannot_be() {
         "reports: {json: report.json}",
         "reports: {json: report.json, junit: junit.xml, html: doomed/report.html}",
     );
-    let plan_path = write_plan(&dir, &text);
     let remover = {
         let doomed = doomed.clone();
         thread::spawn(move || {
@@ -316,15 +296,15 @@ fn reports_are_written_even_when_one_cannot_be() {
             std::fs::write(&doomed, "not a folder").unwrap();
         })
     };
-    let out = output(perfgate().arg("run").arg(&plan_path).current_dir(&dir));
+    let ran = run_plan(&dir, &text, &[]);
     remover.join().unwrap();
-    assert_eq!(code(&out), 3, "{}", streams(&out));
+    assert_eq!(ran.code, 3, "{}", ran.log);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("report.html"),
+        ran.stderr().contains("report.html"),
         "the failed report is named: {}",
-        streams(&out)
+        ran.log
     );
-    read_valid_report(&dir.join("report.json"));
+    ran.report();
     assert!(common::junit_check(Path::new(&dir.join("junit.xml"))).is_object());
     assert!(doomed.is_file());
 }

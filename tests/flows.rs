@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use common::{code, output, perfgate, read_valid_report, scratch, serve_app, streams, write_plan};
+use common::{code, output, perfgate, read_valid_report, run_plan, scratch, serve_app, streams};
 use serde_json::{Value, json};
 
 /// What the target saw.
@@ -100,16 +100,6 @@ slo:
     )
 }
 
-/// Runs `text` as a plan in `dir`: the output and the JSON report (checked
-/// against its schema).
-fn run(dir: &std::path::Path, text: &str) -> (std::process::Output, Value) {
-    let path = write_plan(dir, text);
-    let report = dir.join("report.json");
-    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&report));
-    let r = read_valid_report(&report);
-    (out, r)
-}
-
 fn stats<'a>(list: &'a Value, name: &str) -> &'a Value {
     list.as_array()
         .unwrap()
@@ -128,8 +118,9 @@ fn captures_from_step_one_arrive_in_step_two() {
         "u{{ user }}",
         "  - flow.checkout.error_rate == 0%\n",
     );
-    let (out, r) = run(&dir, &text);
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let ran = run_plan(&dir, &text, &["--json", "report.json"]);
+    let r = ran.report();
+    assert_eq!(ran.code, 0, "{}", ran.log);
 
     let seen = seen.lock().unwrap();
     assert!(
@@ -185,13 +176,9 @@ fn a_failed_login_ends_the_iteration_and_is_counted() {
         "{{ choice(['ok', 'nobody']) }}-{{ user }}",
         "  - flow.checkout.error_rate < 1%\n",
     );
-    let (out, r) = run(&dir, &text);
-    assert_eq!(
-        code(&out),
-        1,
-        "the flow's error rate breaches: {}",
-        streams(&out)
-    );
+    let ran = run_plan(&dir, &text, &["--json", "report.json"]);
+    let r = ran.report();
+    assert_eq!(ran.code, 1, "the flow's error rate breaches: {}", ran.log);
 
     let seen = seen.lock().unwrap();
     assert!(seen.logins_refused > 5 && seen.logins_ok > 5);
@@ -226,7 +213,7 @@ fn a_failed_login_ends_the_iteration_and_is_counted() {
         login["errors"]["status"].as_u64().unwrap(),
         seen.logins_refused
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = ran.stdout();
     assert!(stdout.contains("flow.checkout"), "{stdout}");
 }
 
@@ -236,8 +223,9 @@ fn a_capture_that_finds_nothing_fails_its_step() {
     let dir = scratch("flow-missing-capture");
     let text = plan(&url, "{users: 1, duration: 1s, seed: 3}", "u{{ user }}", "")
         .replace("$.access_token", "$.token");
-    let (out, r) = run(&dir, &text);
-    assert_eq!(code(&out), 1, "{}", streams(&out));
+    let ran = run_plan(&dir, &text, &["--json", "report.json"]);
+    let r = ran.report();
+    assert_eq!(ran.code, 1, "{}", ran.log);
     assert!(seen.lock().unwrap().predicts.is_empty());
     let login = stats(&r["requests"], "login");
     assert_eq!(login["errors"]["expectation"], login["requests"]);
@@ -257,8 +245,9 @@ fn flows_run_in_the_open_model() {
         "u{{ user }}",
         "",
     );
-    let (out, r) = run(&dir, &text);
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let ran = run_plan(&dir, &text, &["--json", "report.json"]);
+    let r = ran.report();
+    assert_eq!(ran.code, 0, "{}", ran.log);
     let seen = seen.lock().unwrap();
     for (authorization, session) in &seen.predicts {
         let user = session.strip_prefix("/sessions/").unwrap();

@@ -12,69 +12,41 @@ use std::time::Duration;
 
 use common::faults::{Fault, FaultTarget};
 use common::free_port;
+use common::plan::{closed, from_yaml};
 use perfgate::core::summary::ErrorKind;
-use perfgate::core::values::{Method, StatusExpect, StatusMatch, ThinkTime};
+use perfgate::core::values::Method;
 use perfgate::engine::{self, LeanTransport, Transport};
-use perfgate::plan::client::Connections;
-use perfgate::plan::valid::{
-    Body, ClosedLoad, OpenLoad, ReportPaths, RequestDef, ValidPlan, Workload,
-};
+use perfgate::plan::ValidPlan;
+use perfgate::plan::valid::Body;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// Bound on every run and send, so that none hangs.
 const BOUND: Duration = Duration::from_secs(20);
 
-fn request(base: &str, timeout: Duration) -> RequestDef {
-    RequestDef {
-        name: "probe".to_owned(),
-        weight: 1,
-        method: Method::GET,
-        url: format!("{base}/probe"),
-        query: vec![],
-        headers: vec![],
-        body: None,
-        timeout,
-        expect: StatusExpect(vec![StatusMatch::Code(200)]),
-        checks: None,
-        template: None,
-        captures: None,
-    }
+/// [`BOUND`] as a request's `timeout`, in YAML.
+const BOUND_TIMEOUT: &str = "timeout: 20s";
+
+/// The request `probe` as a one-item YAML list: `/probe`, expecting a 200,
+/// with `fields` (YAML flow-mapping entries: at least its `timeout`, and a
+/// `method` other than GET, a body, ...) added.
+fn probe(fields: &str) -> String {
+    format!("- {{ name: probe, path: /probe, expect: {{ status: 200 }}, {fields} }}")
 }
 
-fn plan(base: &str, users: u32, duration: Duration, requests: Vec<RequestDef>) -> ValidPlan {
-    ValidPlan {
-        name: "lean-test".to_owned(),
-        file: "lean-test.yaml".to_owned(),
-        hash: "0".repeat(64),
-        host: base.to_owned(),
-        serve: None,
-        load: Workload::Closed(ClosedLoad {
-            users,
-            stages: Vec::new(),
-            start_users: users,
-            spawn_rate: 1000.0,
-            duration,
-            think_time: ThinkTime::default(),
-            warmup: Duration::ZERO,
-            seed: 7,
-            grace: Duration::from_secs(2),
-        }),
-        requests,
-        flows: Vec::new(),
-        objectives: vec![],
-        reports: ReportPaths::default(),
-        secrets: Default::default(),
-        templating: Default::default(),
-        client: Default::default(),
-        regression: vec![],
-        shard: None,
-    }
+/// A plan of one user for 1 s against `base` with `requests` (a YAML list);
+/// a run of it ends within a 2 s grace.
+fn plan(base: &str, requests: &str) -> ValidPlan {
+    closed(base, "users: 1, duration: 1s, grace: 2s", requests)
 }
 
-/// One send of `req` through a fresh transport for it.
-async fn send_once(req: RequestDef) -> Result<perfgate::engine::Reply, engine::TransportError> {
-    let p = plan("http://127.0.0.1:1", 1, Duration::from_secs(1), vec![req]);
+/// One send of the plan's only request, `request` (a YAML list item),
+/// against `base` through a fresh transport for the plan.
+async fn send_once(
+    base: &str,
+    request: &str,
+) -> Result<perfgate::engine::Reply, engine::TransportError> {
+    let p = plan(base, request);
     let transport = LeanTransport::new(&p).expect("transport");
     tokio::time::timeout(BOUND, transport.send(&p.requests[0]))
         .await
@@ -94,8 +66,11 @@ fn block_on<F: Future>(f: F) -> F::Output {
 #[test]
 fn every_user_keeps_one_connection() {
     let target = FaultTarget::start(Fault::Healthy);
-    let req = request(&target.url, Duration::from_secs(5));
-    let p = plan(&target.url, 20, Duration::from_secs(1), vec![req]);
+    let p = closed(
+        &target.url,
+        "users: 20, duration: 1s, grace: 2s",
+        &probe("timeout: 5s"),
+    );
     let transport = LeanTransport::new(&p).expect("transport");
     let run = engine::run(&p, transport, pending(), None);
     let summary =
@@ -155,12 +130,7 @@ where
 async fn a_closed_connection_is_replaced() {
     for announce in [true, false] {
         let (base, accepted) = closing_target(announce, Duration::ZERO).await;
-        let p = plan(
-            &base,
-            1,
-            Duration::from_secs(1),
-            vec![request(&base, BOUND)],
-        );
+        let p = plan(&base, &probe(BOUND_TIMEOUT));
         let transport = LeanTransport::new(&p).expect("transport");
         for i in 0..10 {
             let reply = transport.send(&p.requests[0]).await;
@@ -179,15 +149,19 @@ async fn a_closed_connection_is_replaced() {
 #[test]
 fn a_body_and_headers_are_sent_and_an_unaccepted_body_is_quoted() {
     let target = FaultTarget::start(Fault::RetryAfter(503));
-    let mut req = request(&target.url, BOUND);
-    req.method = Method::POST;
-    req.query = vec![("q".to_owned(), "a b".to_owned())];
-    req.headers = vec![("x-trace".to_owned(), "1".to_owned())];
-    req.body = Some(Body {
-        bytes: Arc::from(&b"{}"[..]),
-        content_type: "application/json",
-    });
-    let reply = block_on(send_once(req)).expect("a reply");
+    let request = format!(
+        "
+        - name: probe
+          method: POST
+          path: /probe
+          query: {{ q: a b }}
+          headers: {{ x-trace: '1' }}
+          json: {{}}
+          {BOUND_TIMEOUT}
+          expect: {{ status: 200 }}
+        "
+    );
+    let reply = block_on(send_once(&target.url, &request)).expect("a reply");
     assert_eq!(reply.status, 503);
     assert_eq!(reply.body_start, b"busy");
     assert_eq!(target.received(), 1);
@@ -205,45 +179,29 @@ fn each_fault_has_its_error_kind() {
     ];
     for (fault, kind) in cases {
         let target = FaultTarget::start(fault);
-        let err = block_on(send_once(request(&target.url, Duration::from_millis(500))))
-            .expect_err("a failure");
+        let err =
+            block_on(send_once(&target.url, &probe("timeout: 500ms"))).expect_err("a failure");
         assert_eq!(err.kind, kind, "{fault:?}: {}", err.message);
         assert!(!err.message.is_empty(), "{fault:?}");
     }
     let nobody = format!("http://127.0.0.1:{}", free_port());
-    let err =
-        block_on(send_once(request(&nobody, Duration::from_millis(500)))).expect_err("a failure");
+    let err = block_on(send_once(&nobody, &probe("timeout: 500ms"))).expect_err("a failure");
     assert_eq!(err.kind, ErrorKind::Connect, "{}", err.message);
 }
 
 #[test]
 fn only_plain_http_is_taken() {
-    let https = plan(
-        "https://127.0.0.1:1",
-        1,
-        Duration::from_secs(1),
-        vec![request("https://127.0.0.1:1", BOUND)],
-    );
+    let https = plan("https://127.0.0.1:1", &probe(BOUND_TIMEOUT));
     assert!(!LeanTransport::supports(&https));
     assert!(LeanTransport::new(&https).is_err());
-    let http = plan(
-        "http://127.0.0.1:1",
-        1,
-        Duration::from_secs(1),
-        vec![request("http://127.0.0.1:1", BOUND)],
-    );
+    let http = plan("http://127.0.0.1:1", &probe(BOUND_TIMEOUT));
     assert!(LeanTransport::supports(&http));
 }
 
 #[test]
 fn a_request_unlike_the_prepared_ones_is_built_for_its_send() {
     let target = FaultTarget::start(Fault::Healthy);
-    let p = plan(
-        &target.url,
-        1,
-        Duration::from_secs(1),
-        vec![request(&target.url, BOUND)],
-    );
+    let p = plan(&target.url, &probe(BOUND_TIMEOUT));
     let transport = LeanTransport::new(&p).expect("transport");
     let mut changed = p.requests[0].clone();
     changed.headers = vec![("x-bad".to_owned(), "line\nbreak".to_owned())];
@@ -299,13 +257,10 @@ async fn echo_target() -> (String, Arc<AtomicU64>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rendered_body_goes_with_the_prepared_head() {
     let (base, accepted) = echo_target().await;
-    let mut req = request(&base, BOUND);
-    req.method = Method::POST;
-    req.body = Some(Body {
-        bytes: Arc::from(&b"{}"[..]),
-        content_type: "application/json",
-    });
-    let p = plan(&base, 1, Duration::from_secs(1), vec![req]);
+    let p = plan(
+        &base,
+        &probe(&format!("method: POST, json: {{}}, {BOUND_TIMEOUT}")),
+    );
     let transport = LeanTransport::new(&p).expect("transport");
     let mut rendered = p.requests[0].clone();
     rendered.body = Some(Body {
@@ -484,15 +439,13 @@ async fn responses_split_anywhere_are_read_by_their_framing() {
     ];
     for (case, method, pieces, expected, kept) in cases {
         let (base, seen, accepted) = scripted_target(pieces).await;
-        let mut req = request(&base, BOUND);
-        req.method = method;
-        if method == Method::POST {
-            req.body = Some(Body {
-                bytes: Arc::from(&b"{\"a\":1}"[..]),
-                content_type: "application/json",
-            });
-        }
-        let p = plan(&base, 1, Duration::from_secs(1), vec![req]);
+        let body = if method == Method::POST {
+            ", json: { a: 1 }"
+        } else {
+            ""
+        };
+        let fields = format!("method: {}{body}, {BOUND_TIMEOUT}", method.as_str());
+        let p = plan(&base, &probe(&fields));
         let transport = LeanTransport::new(&p).expect("transport");
         let reply = tokio::time::timeout(BOUND, transport.send(&p.requests[0]))
             .await
@@ -556,29 +509,40 @@ async fn slow_target() -> (String, Arc<AtomicU64>, Arc<AtomicU64>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_open_model_and_shared_connections_reuse_a_pool() {
     let (base, accepted, answered) = slow_target().await;
-    let req = request(&base, Duration::from_secs(5));
-    let mut open = plan(&base, 1, Duration::from_secs(1), vec![req.clone()]);
-    open.load = Workload::Open(OpenLoad {
-        start_rate: 300.0,
-        stages: Vec::new(),
-        duration: Duration::from_secs(1),
-        warmup: Duration::ZERO,
-        seed: 7,
-        grace: Duration::from_secs(2),
-        max_in_flight: 1000,
-        tolerance: 0.5,
-        max_lag: Duration::from_secs(1),
-    });
-    let mut shared = plan(&base, 20, Duration::from_secs(2), vec![req]);
-    if let Workload::Closed(load) = &mut shared.load {
-        // Started 25 ms apart, so that they do not all send their first request at once.
-        load.spawn_rate = 40.0;
-        load.think_time = ThinkTime {
-            min: Duration::from_millis(100),
-            max: Duration::from_millis(300),
-        };
-    }
-    shared.client.connections = Connections::Shared;
+    let open = from_yaml(&format!(
+        "
+        name: open
+        host: {base}
+        load:
+          rate: 300/s
+          duration: 1s
+          max_in_flight: 1000
+          tolerance: 50%
+          max_lag: 1s
+          seed: 7
+          grace: 2s
+        requests:
+        {}
+        ",
+        probe("timeout: 5s")
+    ));
+    let shared = from_yaml(&format!(
+        "
+        name: shared
+        host: {base}
+        connections: shared
+        load:
+          users: 20
+          spawn_rate: 40/s  # 25 ms apart, so that they do not all send their first request at once
+          think_time: 100ms..300ms
+          duration: 2s
+          seed: 7
+          grace: 2s
+        requests:
+        {}
+        ",
+        probe("timeout: 5s")
+    ));
     // One connection per arrival would be about 300; one per user, 20.
     for (name, p, most) in [("open", open, 100), ("shared", shared, 15)] {
         let before = accepted.load(Ordering::SeqCst);

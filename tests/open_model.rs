@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::{Ran, code, output, perfgate, run_plan, scratch, serve_app, streams, write_plan};
 use serde_json::Value;
 
 /// A target on 127.0.0.1 that counts requests and delays each one by
@@ -22,11 +22,6 @@ struct Slow {
 }
 
 fn slow_target(delay: fn(Duration) -> Duration) -> Slow {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let received = Arc::new(AtomicU64::new(0));
     let counter = received.clone();
     let started = Instant::now();
@@ -41,11 +36,7 @@ fn slow_target(delay: fn(Duration) -> Duration) -> Slow {
             }
         }),
     );
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let (url, runtime) = serve_app(app);
     Slow {
         url,
         received,
@@ -64,16 +55,13 @@ fn stall(t: Duration) -> Duration {
     }
 }
 
-fn run_plan(test: &str, url: &str, load: &str) -> (std::process::Output, Option<Value>) {
-    let dir = scratch(test);
+/// Runs a plan of one `GET /` against `url` with `load` (YAML lines under
+/// `load:`) from a fresh folder named `test`, its JSON report in `s.json`.
+fn run(test: &str, url: &str, load: &str) -> Ran {
     let plan = format!(
         "name: {test}\nhost: {url}\nload:\n{load}\n  seed: 11\n  grace: 3s\nrequests:\n  - name: get\n    path: /\n    timeout: 10s\nslo:\n  - requests > 0\n"
     );
-    let path = write_plan(&dir, &plan);
-    let json = dir.join("s.json");
-    let out = output(perfgate().arg("run").arg(&path).arg("--json").arg(&json));
-    let report = json.exists().then(|| read_valid_report(&json));
-    (out, report)
+    run_plan(&scratch(test), &plan, &["--json", "s.json"])
 }
 
 fn ms(report: &Value, path: &[&str]) -> f64 {
@@ -90,27 +78,27 @@ fn the_stall_test_latency_counts_from_the_intended_send_time() {
     // 200/s for 20 s: 20% of requests wait uniformly over (0, 1 s], so the true
     // p90 is 0.5 s and p99 0.95 s.
     let target = slow_target(stall);
-    let (out, report) = run_plan("stall-open", &target.url, "  rate: 200/s\n  duration: 20s");
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let report = report.unwrap();
-    let p90 = ms(&report, &["overall", "latency", "p90"]);
-    let p99 = ms(&report, &["overall", "latency", "p99"]);
-    let service_p99 = ms(&report, &["overall", "service", "p99"]);
-    let service_p50 = ms(&report, &["overall", "service", "p50"]);
-    let p50 = ms(&report, &["overall", "latency", "p50"]);
+    let ran = run("stall-open", &target.url, "  rate: 200/s\n  duration: 20s");
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let report = ran.report();
+    let p90 = ms(report, &["overall", "latency", "p90"]);
+    let p99 = ms(report, &["overall", "latency", "p99"]);
+    let service_p99 = ms(report, &["overall", "service", "p99"]);
+    let service_p50 = ms(report, &["overall", "service", "p50"]);
+    let p50 = ms(report, &["overall", "latency", "p50"]);
 
     // The closed model against the same target, to document how far off it is.
     let closed_target = slow_target(stall);
-    let (closed_out, closed) = run_plan(
+    let closed_ran = run(
         "stall-closed",
         &closed_target.url,
         "  users: 10\n  duration: 10s",
     );
-    assert_eq!(code(&closed_out), 0, "{}", streams(&closed_out));
-    let closed = closed.unwrap();
-    let closed_p90 = ms(&closed, &["overall", "latency", "p90"]);
-    let closed_p99 = ms(&closed, &["overall", "latency", "p99"]);
-    let closed_max = ms(&closed, &["overall", "latency", "max"]);
+    assert_eq!(closed_ran.code, 0, "{}", closed_ran.log);
+    let closed = closed_ran.report();
+    let closed_p90 = ms(closed, &["overall", "latency", "p90"]);
+    let closed_p99 = ms(closed, &["overall", "latency", "p99"]);
+    let closed_max = ms(closed, &["overall", "latency", "max"]);
     println!(
         "open 200/s: p90 {p90:.0} ms, p99 {p99:.0} ms (true 500 / 950); service p50 {service_p50:.1} ms, p99 {service_p99:.0} ms; \
          closed 10 users: p90 {closed_p90:.1} ms, p99 {closed_p99:.1} ms, max {closed_max:.0} ms"
@@ -136,14 +124,14 @@ fn the_stall_test_latency_counts_from_the_intended_send_time() {
 #[test]
 fn a_constant_rate_delivers_its_arrivals_exactly() {
     let target = slow_target(|_| Duration::ZERO);
-    let (out, report) = run_plan("rate-500", &target.url, "  rate: 500/s\n  duration: 10s");
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let ran = run("rate-500", &target.url, "  rate: 500/s\n  duration: 10s");
+    assert_eq!(ran.code, 0, "{}", ran.log);
     let received = target.received.load(Ordering::SeqCst);
     assert!(
         (4950..=5050).contains(&received),
         "5,000 ± 1% arrivals, target counted {received}"
     );
-    let report = report.unwrap();
+    let report = ran.report();
     assert_eq!(report["load"]["model"], "open");
     assert_eq!(
         report["load"]["open"]["scheduled"], 5000,
@@ -156,12 +144,12 @@ fn a_constant_rate_delivers_its_arrivals_exactly() {
 #[test]
 fn a_ramp_from_zero_delivers_its_integral() {
     let target = slow_target(|_| Duration::ZERO);
-    let (out, _) = run_plan(
+    let ran = run(
         "ramp",
         &target.url,
         "  stages:\n    - { rate: 400/s, over: 10s }",
     );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    assert_eq!(ran.code, 0, "{}", ran.log);
     let received = target.received.load(Ordering::SeqCst);
     assert!(
         (1960..=2040).contains(&received),
@@ -172,13 +160,13 @@ fn a_ramp_from_zero_delivers_its_integral() {
 #[test]
 fn arrivals_beyond_max_in_flight_are_dropped_and_counted_exactly() {
     let target = slow_target(|_| Duration::from_secs(2));
-    let (out, report) = run_plan(
+    let ran = run(
         "dropped",
         &target.url,
         "  rate: 100/s\n  duration: 3s\n  max_in_flight: 50",
     );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let report = report.unwrap();
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let report = ran.report();
     let open = &report["load"]["open"];
     let (scheduled, sent, dropped) = (
         open["scheduled"].as_u64().unwrap(),
@@ -199,18 +187,14 @@ fn arrivals_beyond_max_in_flight_are_dropped_and_counted_exactly() {
 #[test]
 fn a_generator_that_cannot_keep_up_makes_the_run_invalid() {
     let target = slow_target(|_| Duration::ZERO);
-    let (out, report) = run_plan(
+    let ran = run(
         "absurd",
         &target.url,
         "  rate: 100000000/s\n  duration: 2s\n  max_in_flight: 1",
     );
-    assert_eq!(code(&out), 3, "{}", streams(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("could not keep up"),
-        "{}",
-        streams(&out)
-    );
-    assert_eq!(report.unwrap()["verdict"]["outcome"], "invalid");
+    assert_eq!(ran.code, 3, "{}", ran.log);
+    assert!(ran.stdout().contains("could not keep up"), "{}", ran.log);
+    assert_eq!(ran.report()["verdict"]["outcome"], "invalid");
 }
 
 #[test]

@@ -12,7 +12,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Behaviour, Target, code, output, perfgate, read_valid_report, scratch, streams};
+use common::{
+    Behaviour, Target, code, output, perfgate, read_valid_report, run_plan_with, scratch, streams,
+};
 use serde_json::Value;
 
 const PLAN: &str = "\
@@ -29,29 +31,26 @@ regression:
   - p95 +10%
 ";
 
-/// Runs the plan against `target`, optionally judged against `baseline`;
-/// returns the exit code and the JSON report.
+/// Runs `plan` from `dir` against `target`, its JSON report in `json`,
+/// optionally judged against `baseline`; returns the exit code and the report.
 fn run(
-    plan: &Path,
+    dir: &Path,
+    plan: &str,
     target: &Target,
     json: &Path,
     baseline: Option<&Path>,
     extra: &[&str],
 ) -> (i32, Value) {
-    let mut cmd = perfgate();
-    cmd.arg("run")
-        .arg(plan)
-        .args(["--host", &target.url, "--json"])
-        .arg(json)
-        .arg("--quiet")
-        .args(extra);
-    if let Some(base) = baseline {
-        cmd.arg("--baseline").arg(base);
-    }
-    let out = output(&mut cmd);
-    let status = code(&out);
-    assert!(status == 0 || status == 1, "{}", streams(&out));
-    (status, read_valid_report(json))
+    let json = json.to_str().unwrap();
+    let mut args = vec!["--host", &target.url, "--json", json, "--quiet"];
+    args.extend(extra);
+    let ran = run_plan_with(dir, plan, &args, |cmd| {
+        if let Some(base) = baseline {
+            cmd.arg("--baseline").arg(base);
+        }
+    });
+    assert!(ran.code == 0 || ran.code == 1, "{}", ran.log);
+    (ran.code, ran.report().clone())
 }
 
 fn outcome(report: &Value) -> String {
@@ -71,14 +70,14 @@ fn latency(ms: u64) -> Target {
 #[test]
 fn identical_reruns_rarely_fail_and_a_slower_target_always_fails() {
     let dir = scratch("regression-rates");
-    let plan = common::write_plan(&dir, PLAN);
     let same = latency(20);
     let slower = latency(30);
     let baselines = dir.join("baselines");
+    let (same_json, slow_json) = (dir.join("same.json"), dir.join("slow.json"));
     let (mut false_alarms, mut detected) = (0, 0);
     for i in 0..12 {
         let file: PathBuf = baselines.join(format!("base-{i:02}.json"));
-        let (status, report) = run(&plan, &same, &file, None, &[]);
+        let (status, report) = run(&dir, PLAN, &same, &file, None, &[]);
         assert_eq!(status, 0, "the baseline run itself has no SLO to fail");
         assert!(report["overall"]["requests"].as_u64().unwrap() > 200);
         if i < 2 {
@@ -87,7 +86,7 @@ fn identical_reruns_rarely_fail_and_a_slower_target_always_fails() {
         let base = baselines.as_path();
         let three = ["--baseline-last", "3"];
 
-        let (status, report) = run(&plan, &same, &dir.join("same.json"), Some(base), &three);
+        let (status, report) = run(&dir, PLAN, &same, &same_json, Some(base), &three);
         let verdict = outcome(&report);
         if status != 0 {
             false_alarms += 1;
@@ -98,7 +97,7 @@ fn identical_reruns_rarely_fail_and_a_slower_target_always_fails() {
         }
         assert_ne!(verdict, "missing");
 
-        let (status, report) = run(&plan, &slower, &dir.join("slow.json"), Some(base), &three);
+        let (status, report) = run(&dir, PLAN, &slower, &slow_json, Some(base), &three);
         if status == 1 && outcome(&report) == "fail" {
             detected += 1;
         } else {
@@ -118,16 +117,14 @@ fn identical_reruns_rarely_fail_and_a_slower_target_always_fails() {
 #[test]
 fn tiny_runs_are_inconclusive_and_strict_fails_them() {
     let dir = scratch("regression-tiny");
-    let plan = common::write_plan(
-        &dir,
-        &PLAN.replace("users: 5\n  duration: 3s", "users: 1\n  duration: 700ms"),
-    );
+    let plan = PLAN.replace("users: 5\n  duration: 3s", "users: 1\n  duration: 700ms");
     let target = latency(20);
     let base = dir.join("base.json");
-    let (_, report) = run(&plan, &target, &base, None, &[]);
+    let (_, report) = run(&dir, &plan, &target, &base, None, &[]);
     let n = report["overall"]["requests"].as_u64().unwrap();
     assert!(n < 100, "a tiny run: {n} requests");
-    let (status, report) = run(&plan, &target, &dir.join("new.json"), Some(&base), &[]);
+    let new = dir.join("new.json");
+    let (status, report) = run(&dir, &plan, &target, &new, Some(&base), &[]);
     assert_eq!(outcome(&report), "inconclusive", "{report:#}");
     assert_eq!(status, 0, "inconclusive warns by default");
     let message = report["regression"]["results"][0]["message"]
@@ -139,7 +136,7 @@ fn tiny_runs_are_inconclusive_and_strict_fails_them() {
         perfgate()
             .arg("compare")
             .arg(&base)
-            .arg(dir.join("new.json"))
+            .arg(&new)
             .arg("--strict")
             .arg("--junit")
             .arg(dir.join("junit.xml")),
@@ -153,20 +150,16 @@ fn tiny_runs_are_inconclusive_and_strict_fails_them() {
 #[test]
 fn unlike_baselines_are_refused_unless_forced() {
     let dir = scratch("regression-mismatch");
-    let plan = common::write_plan(&dir, PLAN);
     let other_dir = dir.join("other");
     std::fs::create_dir_all(&other_dir).unwrap();
-    let other = common::write_plan(
-        &other_dir,
-        &PLAN
-            .replace("  - name: get\n", "  - name: fetch\n")
-            .replace("duration: 3s", "duration: 1s"),
-    );
+    let other = PLAN
+        .replace("  - name: get\n", "  - name: fetch\n")
+        .replace("duration: 3s", "duration: 1s");
     let target = latency(1);
     let base = dir.join("base.json");
-    run(&other, &target, &base, None, &[]);
+    run(&other_dir, &other, &target, &base, None, &[]);
     let new = dir.join("new.json");
-    run(&plan.clone(), &target, &new, None, &["--duration", "1s"]);
+    run(&dir, PLAN, &target, &new, None, &["--duration", "1s"]);
 
     let out = output(perfgate().arg("compare").arg(&base).arg(&new));
     assert_eq!(code(&out), 2, "{}", streams(&out));
@@ -195,21 +188,12 @@ fn unlike_baselines_are_refused_unless_forced() {
 
     // `run --baseline` refuses the same way, before sending anything.
     let sent = target.received();
-    let mut cmd = perfgate();
-    cmd.arg("run")
-        .arg(&plan)
-        .args([
-            "--host",
-            &target.url,
-            "--duration",
-            "1s",
-            "--quiet",
-            "--baseline",
-        ])
-        .arg(&base);
-    let out = output(&mut cmd);
-    assert_eq!(code(&out), 2, "{}", streams(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("plan hash differs"));
+    let args = ["--host", &target.url, "--duration", "1s", "--quiet"];
+    let ran = run_plan_with(&dir, PLAN, &args, |cmd| {
+        cmd.arg("--baseline").arg(&base);
+    });
+    assert_eq!(ran.code, 2, "{}", ran.log);
+    assert!(ran.stderr().contains("plan hash differs"));
     assert_eq!(target.received(), sent, "nothing was sent");
 
     let out = output(

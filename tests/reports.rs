@@ -4,12 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
+use perfgate::core::fixture;
 use perfgate::core::histogram;
 use perfgate::core::record;
 use perfgate::core::summary::{
-    ErrorCounts, ErrorExample, ErrorKind, LoadExecuted, PlanInfo, RequestStats, SeriesPoint,
-    ServeInfo, Summary, ToolInfo,
+    ErrorCounts, ErrorExample, ErrorKind, RequestStats, SeriesPoint, ServeInfo, Summary,
 };
 use perfgate::core::verdict::{Outcome, Verdict};
 use perfgate::judge::decide;
@@ -37,22 +36,20 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Statistics from latencies in microseconds, with the given errors.
+/// Statistics from latencies in microseconds over 60 s, with a 10-point series.
 fn request(
     name: &str,
     latencies_us: &[u64],
     errors: ErrorCounts,
     examples: Vec<ErrorExample>,
 ) -> RequestStats {
-    let mut hist = histogram::new_latency();
-    for &us in latencies_us {
-        histogram::record(&mut hist, us);
-    }
-    let requests = latencies_us.len() as u64;
-    let series = (0..10)
+    let mut stats = fixture::request(name, latencies_us, errors, examples);
+    let hist = histogram::decode(&stats.histogram).unwrap();
+    stats.rps = stats.requests as f64 / 60.0;
+    stats.series = (0..10)
         .map(|t| SeriesPoint {
             t,
-            requests: requests / 10,
+            requests: stats.requests / 10,
             errors: errors.total / 10,
             users: None,
             p50: histogram::percentile_ms(&hist, 50.0),
@@ -60,19 +57,7 @@ fn request(
             p99: histogram::percentile_ms(&hist, 99.0),
         })
         .collect();
-    RequestStats {
-        name: name.to_string(),
-        requests,
-        errors,
-        error_examples: examples,
-        rps: requests as f64 / 60.0,
-        dropped: 0,
-        service: None,
-        service_histogram: None,
-        latency: histogram::summarise(&hist),
-        histogram: histogram::encode(&hist),
-        series,
-    }
+    stats
 }
 
 /// A 60-second run of the predict API: `predict` (2,000 requests, 2% slow tail,
@@ -116,92 +101,36 @@ fn realistic_summary() -> Summary {
     );
     let export = request("export", &[], ErrorCounts::default(), Vec::new());
 
-    let requests = vec![predict, health, export];
-    let mut merged = histogram::new_latency();
-    let mut errors = ErrorCounts::default();
-    for stats in &requests {
-        merged
-            .add(histogram::decode(&stats.histogram).unwrap())
-            .unwrap();
-        errors.merge(&stats.errors);
-    }
-    let count: u64 = requests.iter().map(|r| r.requests).sum();
-    let overall = RequestStats {
-        name: "all".to_string(),
-        requests: count,
-        errors,
-        error_examples: requests
-            .iter()
-            .flat_map(|r| r.error_examples.clone())
-            .collect(),
-        rps: count as f64 / 60.0,
-        dropped: 0,
-        service: None,
-        service_histogram: None,
-        latency: histogram::summarise(&merged),
-        histogram: histogram::encode(&merged),
-        series: (0..10)
-            .map(|t| SeriesPoint {
-                t,
-                requests: count / 10,
-                errors: 2,
-                users: Some(50),
-                p50: Some(150.0),
-                p95: Some(225.0),
-                p99: None,
-            })
-            .collect(),
-    };
-    let start = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
-    Summary {
-        tool: ToolInfo {
-            name: "perfgate".to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
-        plan: PlanInfo {
-            regression: Vec::new(),
-            name: "predict-api".to_string(),
-            file: "plans/predict.yaml".to_string(),
-            hash: "0f".repeat(32),
-            host: "http://127.0.0.1:5001".to_string(),
-        },
-        started_at: start,
-        ended_at: start + chrono::Duration::milliseconds(60_250),
-        partial: false,
-        load: LoadExecuted {
-            model: "closed".to_string(),
-            users: 50,
-            peak_users: 50,
-            spawn_rate: 5.0,
-            think_time: "0s".to_string(),
-            duration_s: 60.0,
-            elapsed_s: 60.25,
-            warmup_s: 0.0,
-            seed: 1234,
-            grace_s: 5.0,
-            requests_started: count + 3,
-            warmup_requests: 0,
-            cancelled: 3,
-            cpu_s: None,
-            peak_rss_bytes: None,
-            open: None,
-            aborted: None,
-            data_end: None,
-        },
-        overall,
-        requests,
-        flows: Vec::new(),
-        serve: Some(ServeInfo {
-            command: vec!["perfgate".into(), "demo-api".into()],
-            exit: "stopped by SIGTERM".into(),
-            output_tail: vec![
-                "demo-api listening on http://127.0.0.1:5001".into(),
-                HOSTILE.into(),
-            ],
-        }),
-        shard: None,
-        windows: Vec::new(),
-    }
+    let mut summary = fixture::summary(vec![predict, health, export]);
+    let count = summary.overall.requests;
+    summary.overall.rps = count as f64 / 60.0;
+    summary.overall.series = (0..10)
+        .map(|t| SeriesPoint {
+            t,
+            requests: count / 10,
+            errors: 2,
+            users: Some(50),
+            p50: Some(150.0),
+            p95: Some(225.0),
+            p99: None,
+        })
+        .collect();
+    summary.tool.version = env!("CARGO_PKG_VERSION").to_string();
+    summary.plan.hash = "0f".repeat(32);
+    summary.ended_at = summary.started_at + chrono::Duration::milliseconds(60_250);
+    let load = &mut summary.load;
+    (load.users, load.peak_users, load.seed) = (50, 50, 1234);
+    (load.duration_s, load.elapsed_s) = (60.0, 60.25);
+    (load.requests_started, load.cancelled) = (count + 3, 3);
+    summary.serve = Some(ServeInfo {
+        command: vec!["perfgate".into(), "demo-api".into()],
+        exit: "stopped by SIGTERM".into(),
+        output_tail: vec![
+            "demo-api listening on http://127.0.0.1:5001".into(),
+            HOSTILE.into(),
+        ],
+    });
+    summary
 }
 
 /// The SLOs of the run: passes, a breach, a no-data and a warn-only breach.

@@ -8,8 +8,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{
-    Behaviour, Target, code, free_port, junit_check, output, perfgate, read_valid_report, scratch,
-    streams, write_plan,
+    Behaviour, Ran, Target, code, free_port, junit_check, perfgate, read_valid_report, run_plan,
+    scratch, streams, write_plan,
 };
 
 /// A plan whose `serve:` runs `script` under `sh -c`, probing `GET /health` on `port`.
@@ -68,30 +68,22 @@ fn alive(pid: u32) -> bool {
     })
 }
 
-fn run(dir: &Path, text: &str) -> std::process::Output {
-    let path = write_plan(dir, text);
-    output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .arg("--json")
-            .arg(dir.join("s.json"))
-            .arg("--junit")
-            .arg(dir.join("j.xml")),
-    )
+/// Runs `text` from `dir`, its JSON report in `s.json` and its JUnit in `j.xml`.
+fn run(dir: &Path, text: &str) -> Ran {
+    run_plan(dir, text, &["--json", "s.json", "--junit", "j.xml"])
 }
 
 #[test]
 fn serves_the_demo_api_for_the_run_then_stops_it() {
     let dir = scratch("serve-pass");
     let port = free_port();
-    let out = run(&dir, &plan(port, &demo_script(&dir, port), "1s", "20s"));
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let ran = run(&dir, &plan(port, &demo_script(&dir, port), "1s", "20s"));
+    assert_eq!(ran.code, 0, "{}", ran.log);
     assert!(
         !alive(recorded_pid(&dir)),
         "the served process is gone after the run"
     );
-    let report = read_valid_report(&dir.join("s.json"));
+    let report = ran.report();
     assert!(
         report["overall"]["requests"].as_u64().unwrap() > 10,
         "{report:#}"
@@ -129,17 +121,12 @@ fn a_ready_timeout_exits_3_with_the_last_output() {
         "echo $$ > {}; echo booting the model; exec sleep 30",
         dir.join("pid").display()
     );
-    let started = Instant::now();
-    let out = run(&dir, &plan(port, &script, "1s", "1s"));
-    assert_eq!(code(&out), 3, "{}", streams(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("was not ready after 1s"),
-        "{}",
-        streams(&out)
-    );
-    assert!(stderr.contains("| booting the model"), "{}", streams(&out));
-    assert!(started.elapsed() < Duration::from_secs(15));
+    let ran = run(&dir, &plan(port, &script, "1s", "1s"));
+    assert_eq!(ran.code, 3, "{}", ran.log);
+    let stderr = ran.stderr();
+    assert!(stderr.contains("was not ready after 1s"), "{}", ran.log);
+    assert!(stderr.contains("| booting the model"), "{}", ran.log);
+    assert!(ran.wall < Duration::from_secs(15));
     assert!(!alive(recorded_pid(&dir)), "the served process is gone");
 }
 
@@ -152,19 +139,14 @@ fn a_server_dying_mid_run_exits_3() {
         dir.join("pid").display(),
         env!("CARGO_BIN_EXE_perfgate")
     );
-    let started = Instant::now();
-    let out = run(&dir, &plan(port, &script, "30s", "20s"));
-    assert_eq!(code(&out), 3, "{}", streams(&out));
+    let ran = run(&dir, &plan(port, &script, "30s", "20s"));
+    assert_eq!(ran.code, 3, "{}", ran.log);
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        ran.wall < Duration::from_secs(20),
         "the run stopped when the server died"
     );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("during the run"),
-        "{}",
-        streams(&out)
-    );
-    let report = read_valid_report(&dir.join("s.json"));
+    assert!(ran.stderr().contains("during the run"), "{}", ran.log);
+    let report = ran.report();
     assert_eq!(report["verdict"]["outcome"], "invalid", "{report:#}");
     assert_eq!(report["verdict"]["exit_code"], 3);
     assert!(
@@ -278,12 +260,12 @@ fn a_server_already_answering_is_refused_before_starting() {
     let already = Target::start(Behaviour::default());
     let port: u16 = already.url.rsplit(':').next().unwrap().parse().unwrap();
     let script = format!("touch {}", dir.join("started").display());
-    let out = run(&dir, &plan(port, &script, "1s", "5s"));
-    assert_eq!(code(&out), 3, "{}", streams(&out));
+    let ran = run(&dir, &plan(port, &script, "1s", "5s"));
+    assert_eq!(ran.code, 3, "{}", ran.log);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("something already answers"),
+        ran.stderr().contains("something already answers"),
         "{}",
-        streams(&out)
+        ran.log
     );
     assert!(!dir.join("started").exists(), "the command was not started");
 }
@@ -293,14 +275,9 @@ fn host_on_the_command_line_skips_serve() {
     let target = Target::start(Behaviour::default());
     let dir = scratch("serve-skipped");
     let script = format!("touch {}; sleep 30", dir.join("started").display());
-    let path = write_plan(&dir, &plan(free_port(), &script, "1s", "5s"));
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .args(["--host", &target.url]),
-    );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let text = plan(free_port(), &script, "1s", "5s");
+    let ran = run_plan(&dir, &text, &["--host", &target.url]);
+    assert_eq!(ran.code, 0, "{}", ran.log);
     assert!(!dir.join("started").exists(), "serve: was skipped");
     assert!(target.received() > 0);
 }

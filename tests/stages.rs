@@ -5,9 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{
-    Behaviour, Target, code, output, perfgate, read_valid_report, scratch, streams, write_plan,
-};
+use common::{Behaviour, Target, run_plan, scratch};
 
 #[test]
 fn users_ramp_up_and_down_and_finish_their_requests() {
@@ -20,16 +18,9 @@ fn users_ramp_up_and_down_and_finish_their_requests() {
         "name: stages\nhost: {}\nload:\n  stages:\n    - {{ users: 8, over: 4s }}\n    - {{ users: 8, over: 2s }}\n    - {{ users: 0, over: 4s }}\n  think_time: 50ms\n  seed: 9\n  grace: 2s\nrequests:\n  - name: get\n    path: /\nslo:\n  - error_rate == 0%\n",
         target.url
     );
-    let path = write_plan(&dir, &plan);
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .arg("--json")
-            .arg(dir.join("s.json")),
-    );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("s.json"));
+    let ran = run_plan(&dir, &plan, &["--json", "s.json"]);
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let report = ran.report();
     assert_eq!(report["load"]["users"], 8);
     assert_eq!(report["load"]["peak_users"], 8);
     assert_eq!(

@@ -3,13 +3,17 @@
 
 mod common;
 
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Uri};
 use axum::routing::any;
-use common::{code, output, perfgate, read_valid_report, scratch, serve_app, streams, write_plan};
+use common::{
+    Ran, code, output, perfgate, read_valid_report, run_plan, run_plan_with, scratch, serve_app,
+    streams,
+};
 use serde_json::{Value, json};
 
 /// One request as the target saw it.
@@ -80,29 +84,26 @@ fn plan(url: &str, users: u32, order: &str, extra_load: &str, body: &str) -> Str
         "name: templated\nhost: {url}\nload: {{users: {users}, duration: 20s{extra_load}}}\n\
          data:\n  people: {{file: people.csv, order: {order}, on_end: stop}}\n\
          requests:\n  - name: predict\n    method: POST\n    path: /predict/{{{{ people.id }}}}\n    json: {body}\n\
-         slo:\n  - error_rate < 1%\nreports: {{json: r.json}}\n"
+         slo:\n  - error_rate < 1%\nreports: {{json: report.json}}\n"
     )
 }
 
 const ROW_BODY: &str = r#"[{"PassengerId": "{{ people.id }}", "Name": "{{ people.name }}", "Age": "{{ people.age }}", "Vip": "{{ people.vip }}", "Tag": "p-{{ people.id }}", "Fixed": 3}]"#;
 
-fn run(dir: &std::path::Path, text: &str) -> (i32, Value, String) {
+/// Runs `text` from `dir`, with the 50 rows of [`csv`] in `dir/people.csv`.
+fn run(dir: &std::path::Path, text: &str) -> Ran {
     std::fs::write(dir.join("people.csv"), csv()).unwrap();
-    let path = write_plan(dir, text);
-    let out = output(perfgate().arg("run").arg(&path).current_dir(dir));
-    let report = if dir.join("r.json").exists() {
-        read_valid_report(&dir.join("r.json"))
-    } else {
-        Value::Null
-    };
-    (code(&out), report, streams(&out))
+    run_plan(dir, text, &[])
 }
 
 #[test]
 fn one_user_sequential_sends_every_row_once_in_order_with_types_kept() {
     let target = Recorder::start();
     let dir = scratch("tpl-sequential");
-    let (code, report, log) = run(&dir, &plan(&target.url, 1, "sequential", "", ROW_BODY));
+    let Ran {
+        code, report, log, ..
+    } = run(&dir, &plan(&target.url, 1, "sequential", "", ROW_BODY));
+    let report = report.unwrap_or_default();
     assert_eq!(code, 0, "{log}");
     let bodies = target.bodies();
     assert_eq!(bodies.len(), 50, "{log}");
@@ -145,7 +146,7 @@ fn four_users_share_a_sequential_feeder_each_row_once() {
     for order in ["sequential", "shuffle", "per_user"] {
         let target = Recorder::start();
         let dir = scratch(&format!("tpl-four-{order}"));
-        let (code, _, log) = run(&dir, &plan(&target.url, 4, order, "", ROW_BODY));
+        let Ran { code, log, .. } = run(&dir, &plan(&target.url, 4, order, "", ROW_BODY));
         assert_eq!(code, 0, "{order}: {log}");
         let mut ids: Vec<i64> = target
             .bodies()
@@ -176,7 +177,7 @@ fn the_same_seed_replays_the_same_bodies() {
              requests:\n  - name: r\n    method: POST\n    path: /r\n    json: {body}\n",
             target.url
         );
-        let (code, _, log) = run(&dir, &text);
+        let Ran { code, log, .. } = run(&dir, &text);
         assert_eq!(code, 0, "{log}");
         let mut bodies = target.bodies();
         bodies.truncate(10);
@@ -213,7 +214,7 @@ fn a_typo_in_a_template_is_a_plan_error_and_sends_nothing() {
         (r#"[{"Age": "{{ people.age "}]"#, "invalid template", ":10:"),
     ] {
         let dir = scratch("tpl-typo");
-        let (code, _, log) = run(&dir, &plan(&target.url, 1, "sequential", "", typo));
+        let Ran { code, log, .. } = run(&dir, &plan(&target.url, 1, "sequential", "", typo));
         assert_eq!(code, 2, "{log}");
         assert!(log.contains(message), "{typo}: {log}");
         assert!(log.contains(&format!("plan.yaml{line}")), "{typo}: {log}");
@@ -235,27 +236,15 @@ fn env_vars_are_readable_only_when_listed() {
             target.url
         )
     };
-    let path = write_plan(&dir, &text(""));
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .env("PERFGATE_TEST_MODEL", "v9"),
-    );
-    assert_eq!(code(&out), 2, "{}", streams(&out));
-    assert!(
-        streams(&out).contains("undefined value"),
-        "{}",
-        streams(&out)
-    );
-    let path = write_plan(&dir, &text("env: [PERFGATE_TEST_MODEL]\n"));
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .env("PERFGATE_TEST_MODEL", "v9"),
-    );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
+    let with_model = |cmd: &mut Command| {
+        cmd.env("PERFGATE_TEST_MODEL", "v9");
+    };
+    let Ran { code, log, .. } = run_plan_with(&dir, &text(""), &[], with_model);
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains("undefined value"), "{log}");
+    let list = text("env: [PERFGATE_TEST_MODEL]\n");
+    let Ran { code, log, .. } = run_plan_with(&dir, &list, &[], with_model);
+    assert_eq!(code, 0, "{log}");
     let seen = target.seen.lock().unwrap();
     assert!(!seen.is_empty());
     assert_eq!(seen[0].uri, "/r?model=v9");
@@ -286,7 +275,7 @@ fn batches_are_lists_of_distinct_rows() {
          requests:\n  - name: r\n    method: POST\n    path: /r\n    json: '{{{{ people }}}}'\n",
         target.url
     );
-    let (code, _, log) = run(&dir, &text);
+    let Ran { code, log, .. } = run(&dir, &text);
     assert_eq!(code, 0, "{log}");
     let bodies = target.bodies();
     let mut ids = Vec::new();
@@ -313,18 +302,13 @@ fn shards_deal_out_feeder_rows_without_overlap() {
     let target = Recorder::start();
     let dir = scratch("tpl-shards");
     std::fs::write(dir.join("people.csv"), csv()).unwrap();
-    let path = write_plan(&dir, &plan(&target.url, 3, "sequential", "", ROW_BODY));
+    let text = plan(&target.url, 3, "sequential", "", ROW_BODY);
     let mut per_shard = Vec::new();
     for k in 1..=3 {
         let before = target.seen.lock().unwrap().len();
         let shard = format!("{k}/3");
-        let out = output(
-            perfgate()
-                .args(["run", "--shard", &shard])
-                .arg(&path)
-                .current_dir(&dir),
-        );
-        assert_eq!(code(&out), 0, "{}", streams(&out));
+        let Ran { code, log, .. } = run_plan(&dir, &text, &["--shard", &shard]);
+        assert_eq!(code, 0, "{log}");
         let ids: Vec<i64> = target.bodies()[before..]
             .iter()
             .map(|b| b[0]["PassengerId"].as_i64().unwrap())
@@ -366,10 +350,13 @@ fn json_rows_keep_nested_types_and_a_missing_key_fails_only_its_request() {
          data:\n  r: {{file: rows.jsonl, order: sequential, on_end: stop}}\n\
          requests:\n  - name: predict\n    method: POST\n    path: /predict\n    \
          json: [{{\"id\": \"{{{{ r.id }}}}\", \"score\": \"{{{{ r.score }}}}\", \"tags\": \"{{{{ r.tags }}}}\", \"n\": \"{{{{ r.id + 1 }}}}\"}}]\n\
-         reports: {{json: r.json}}\n",
+         reports: {{json: report.json}}\n",
         target.url
     );
-    let (code, report, log) = run(&dir, &text);
+    let Ran {
+        code, report, log, ..
+    } = run(&dir, &text);
+    let report = report.unwrap_or_default();
     assert_eq!(code, 0, "{log}");
     let sent: Vec<Value> = rows
         .iter()

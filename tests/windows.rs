@@ -7,15 +7,10 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use common::{code, output, perfgate, read_valid_report, scratch, streams, write_plan};
+use common::{code, output, perfgate, run_plan, scratch, serve_app, streams, write_plan};
 
 /// A target on 127.0.0.1 that answers in 400 ms between its seconds 10 and 15, at once otherwise.
 fn slow_between_10_and_15() -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let started = Instant::now();
     let app = Router::new().route(
         "/",
@@ -27,12 +22,7 @@ fn slow_between_10_and_15() -> (String, tokio::runtime::Runtime) {
             "ok"
         }),
     );
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    (url, runtime)
+    serve_app(app)
 }
 
 fn plan(url: &str, duration: &str, windowed: &str) -> String {
@@ -46,19 +36,10 @@ fn plan(url: &str, duration: &str, windowed: &str) -> String {
 fn a_slow_window_fails_over_5s_while_the_whole_run_p99_passes() {
     let (url, _rt) = slow_between_10_and_15();
     let dir = scratch("windows");
-    let path = write_plan(
-        &dir,
-        &plan(&url, "20s", "{ expect: p99 < 100ms, over: 5s }"),
-    );
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .arg("--json")
-            .arg(dir.join("s.json")),
-    );
-    assert_eq!(code(&out), 1, "{}", streams(&out));
-    let report = read_valid_report(&dir.join("s.json"));
+    let text = plan(&url, "20s", "{ expect: p99 < 100ms, over: 5s }");
+    let ran = run_plan(&dir, &text, &["--json", "s.json"]);
+    assert_eq!(ran.code, 1, "{}", ran.log);
+    let report = ran.report();
     let slos = report["slos"].as_array().unwrap();
     assert_eq!(slos[0]["outcome"], "pass", "whole-run p99: {:#}", slos[0]);
     assert_eq!(slos[1]["outcome"], "fail", "{:#}", slos[1]);
@@ -85,29 +66,19 @@ fn a_slow_window_fails_over_5s_while_the_whole_run_p99_passes() {
 fn abort_stops_the_run_soon_after_the_breach_and_still_writes_reports() {
     let (url, _rt) = slow_between_10_and_15();
     let dir = scratch("abort");
-    let path = write_plan(
-        &dir,
-        &plan(
-            &url,
-            "60s",
-            "{ expect: p99 < 100ms, over: 5s, abort: true }",
-        ),
+    let text = plan(
+        &url,
+        "60s",
+        "{ expect: p99 < 100ms, over: 5s, abort: true }",
     );
-    let started = Instant::now();
-    let out = output(
-        perfgate()
-            .arg("run")
-            .arg(&path)
-            .arg("--json")
-            .arg(dir.join("s.json")),
-    );
-    let took = started.elapsed();
-    assert_eq!(code(&out), 1, "{}", streams(&out));
+    let ran = run_plan(&dir, &text, &["--json", "s.json"]);
+    let took = ran.wall;
+    assert_eq!(ran.code, 1, "{}", ran.log);
     assert!(
         took < Duration::from_secs(25),
         "stopped at the breach, not after 60 s: {took:?}"
     );
-    let report = read_valid_report(&dir.join("s.json"));
+    let report = ran.report();
     assert_eq!(report["partial"], false);
     let elapsed = report["load"]["elapsed_s"].as_f64().unwrap();
     assert!(
@@ -123,11 +94,7 @@ fn abort_stops_the_run_soon_after_the_breach_and_still_writes_reports() {
         report["load"]
     );
     assert_eq!(report["verdict"]["outcome"], "fail");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("[ABORTED]"),
-        "{}",
-        streams(&out)
-    );
+    assert!(ran.stdout().contains("[ABORTED]"), "{}", ran.log);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! Nothing here imports another module of the crate.
 
 pub mod bounded;
+#[cfg(any(test, feature = "fixture"))]
+pub mod fixture;
 pub mod format;
 pub mod histogram;
 pub mod record;

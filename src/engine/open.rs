@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use super::arrivals::Arrivals;
 use super::choices::{Choices, Weights};
 use super::progress::Progress;
-use super::run::{drain, summary};
+use super::run::{drain_within, executed_base, summary};
 use super::step::{Clock, Sender};
 use super::ticker::Ticker;
 use super::transport::Transport;
@@ -71,7 +71,6 @@ pub(super) async fn run<T: Transport>(
         ended: AtomicBool::new(false),
     });
     let weights = Weights::new(plan.action_weights());
-    let (done_tx, done_rx) = watch::channel(false);
     let ticker = Ticker::new(
         &shared.sender.recorder,
         &shared.activity,
@@ -92,19 +91,10 @@ pub(super) async fn run<T: Transport>(
         shared.ended.store(true, Ordering::Relaxed);
         let elapsed = start.elapsed().min(load.duration);
         let ended_at = Utc::now();
-        if tokio::time::timeout(load.grace, drain(&mut in_flight))
-            .await
-            .is_err()
-        {
-            in_flight.abort_all();
-            drain(&mut in_flight).await;
-        }
-        done_tx.send_replace(true);
+        drain_within(load.grace, &mut in_flight).await;
         (interrupted, account, elapsed, ended_at)
     };
-    let ((interrupted, account, elapsed, ended_at), ticker) =
-        tokio::join!(work, ticker.run(done_rx));
-    let windows = ticker.finish();
+    let ((interrupted, account, elapsed, ended_at), windows) = ticker.beside(work).await;
 
     let (totals, flows) = shared.sender.finish(elapsed.saturating_sub(load.warmup));
     let scheduled = arrivals.count_before(elapsed);
@@ -132,23 +122,15 @@ pub(super) async fn run<T: Transport>(
     };
     let executed = LoadExecuted {
         model: "open".to_owned(),
-        users: 0,
         peak_users: shared.activity.peak(),
-        spawn_rate: 0.0,
         think_time: ThinkTime::default().to_string(),
-        duration_s: load.duration.as_secs_f64(),
-        elapsed_s: seconds,
-        warmup_s: load.warmup.as_secs_f64(),
-        seed: load.seed,
-        grace_s: load.grace.as_secs_f64(),
-        requests_started: totals.started,
-        warmup_requests: totals.warmup,
-        cancelled: totals.cancelled,
-        cpu_s: None,
-        peak_rss_bytes: None,
         open: Some(open),
-        aborted: None,
-        data_end: None,
+        ..executed_base(
+            (load.duration, elapsed),
+            (load.warmup, load.grace),
+            load.seed,
+            &totals,
+        )
     };
     let mut summary = summary(plan, (started_at, ended_at), interrupted, executed, totals);
     summary.windows = windows;

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -109,7 +110,6 @@ async fn closed<T: Transport>(
         }
     }
 
-    let (done_tx, done_rx) = watch::channel(false);
     let ticker = Ticker::new(
         &crew.sender.recorder,
         &crew.activity,
@@ -127,16 +127,10 @@ async fn closed<T: Transport>(
         let ended_at = Utc::now();
         stop_tx.send_replace(true);
         // Users finish their request in flight, then see the stop and return.
-        let within_grace = tokio::time::timeout(load.grace, drain(&mut users)).await;
-        if within_grace.is_err() {
-            users.abort_all();
-            drain(&mut users).await;
-        }
-        done_tx.send_replace(true);
+        drain_within(load.grace, &mut users).await;
         (interrupted, elapsed, ended_at)
     };
-    let ((interrupted, elapsed, ended_at), ticker) = tokio::join!(end, ticker.run(done_rx));
-    let windows = ticker.finish();
+    let ((interrupted, elapsed, ended_at), windows) = ticker.beside(end).await;
 
     let (totals, flows) = crew.sender.finish(elapsed.saturating_sub(load.warmup));
     let load = LoadExecuted {
@@ -149,11 +143,39 @@ async fn closed<T: Transport>(
             0.0
         },
         think_time: load.think_time.to_string(),
-        duration_s: load.duration.as_secs_f64(),
+        ..executed_base(
+            (load.duration, elapsed),
+            (load.warmup, load.grace),
+            load.seed,
+            &totals,
+        )
+    };
+    let mut summary = summary(plan, (started_at, ended_at), interrupted, load, totals);
+    summary.windows = windows;
+    summary.flows = flows;
+    summary
+}
+
+/// The load as executed, as far as both workload models have it: the
+/// durations, the seed and the request counts. The model's own fields are
+/// left empty for the caller to fill in.
+pub(super) fn executed_base(
+    (duration, elapsed): (Duration, Duration),
+    (warmup, grace): (Duration, Duration),
+    seed: u64,
+    totals: &Totals,
+) -> LoadExecuted {
+    LoadExecuted {
+        model: String::new(),
+        users: 0,
+        peak_users: 0,
+        spawn_rate: 0.0,
+        think_time: String::new(),
+        duration_s: duration.as_secs_f64(),
         elapsed_s: elapsed.as_secs_f64(),
-        warmup_s: load.warmup.as_secs_f64(),
-        seed: load.seed,
-        grace_s: load.grace.as_secs_f64(),
+        warmup_s: warmup.as_secs_f64(),
+        seed,
+        grace_s: grace.as_secs_f64(),
         requests_started: totals.started,
         warmup_requests: totals.warmup,
         cancelled: totals.cancelled,
@@ -162,11 +184,7 @@ async fn closed<T: Transport>(
         open: None,
         aborted: None,
         data_end: None,
-    };
-    let mut summary = summary(plan, (started_at, ended_at), interrupted, load, totals);
-    summary.windows = windows;
-    summary.flows = flows;
-    summary
+    }
 }
 
 /// Assembles the Summary of a run.
@@ -203,6 +221,15 @@ pub(super) fn summary(
 }
 
 /// Waits for every task of `set` to end (finished or aborted).
-pub(super) async fn drain(set: &mut JoinSet<()>) {
+async fn drain(set: &mut JoinSet<()>) {
     while set.join_next().await.is_some() {}
+}
+
+/// Waits up to `grace` for every task of `set` to end, then aborts the rest
+/// and waits for them.
+pub(super) async fn drain_within(grace: Duration, set: &mut JoinSet<()>) {
+    if tokio::time::timeout(grace, drain(set)).await.is_err() {
+        set.abort_all();
+        drain(set).await;
+    }
 }

@@ -1,6 +1,7 @@
 //! Once a second: close the recorder's current second (time series) and
 //! publish [`Progress`].
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -52,9 +53,22 @@ impl<'a> Ticker<'a> {
         }
     }
 
+    /// Ticks while `work` runs, then finishes (see [`Ticker::finish`]):
+    /// `work`'s output and the windowed verdicts.
+    pub async fn beside<T>(self, work: impl Future<Output = T>) -> (T, Vec<WindowVerdict>) {
+        let (done_tx, done_rx) = watch::channel(false);
+        let work = async {
+            let out = work.await;
+            done_tx.send_replace(true);
+            out
+        };
+        let (out, ticker) = tokio::join!(work, self.run(done_rx));
+        (out, ticker.finish())
+    }
+
     /// Ticks at every whole second after the start until `done` turns true.
     /// A late tick is not made up: its point covers the longer span.
-    pub async fn run(mut self, mut done: watch::Receiver<bool>) -> Self {
+    async fn run(mut self, mut done: watch::Receiver<bool>) -> Self {
         let period = Duration::from_secs(1);
         let mut clock = tokio::time::interval_at(self.start + period, period);
         clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -73,7 +87,7 @@ impl<'a> Ticker<'a> {
 
     /// Closes the last, partial second if anything completed in it,
     /// publishes the final progress, and returns the windowed verdicts.
-    pub fn finish(mut self) -> Vec<WindowVerdict> {
+    fn finish(mut self) -> Vec<WindowVerdict> {
         if self.recorder.has_pending() {
             self.tick(self.next_t);
         } else {

@@ -72,7 +72,7 @@ fn generator_fell_short(summary: &Summary) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slo::evaluate::fixtures::{spread, stats, summary};
+    use crate::core::fixture::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
 

@@ -77,7 +77,7 @@ fn short(hash: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slo::evaluate::fixtures::{spread, stats, summary};
+    use crate::core::fixture::{spread, stats, summary};
 
     #[test]
     fn lists_every_difference() {

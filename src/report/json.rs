@@ -1,9 +1,7 @@
 //! The JSON report: writes the run record ([`crate::core::record::JsonReport`]).
 
-use std::fmt;
-
-use serde::ser;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+use serde::ser::{self, SerializeMap as _, Serializer};
 
 use super::{Exporter, ReportError, RunReport};
 use crate::core::regression::RegressionSection;
@@ -35,318 +33,159 @@ impl Exporter for JsonExporter {
             regression: report.regression,
         };
         // serde_json would write NaN and infinities as `null`, silently turning a
-        // broken measurement into a missing one: refuse instead.
-        if let Some(field) = first_non_finite(&view) {
-            return Err(ReportError::Render {
+        // broken measurement into a missing one: `Finite` refuses them instead, and
+        // serde_path_to_error names the field.
+        let mut bytes = Vec::new();
+        let mut json = serde_json::Serializer::pretty(&mut bytes);
+        serde_path_to_error::serialize(&Finite(&view), &mut json).map_err(|e| {
+            ReportError::Render {
                 format: "JSON",
-                reason: format!("`{field}` is not a finite number"),
-            });
-        }
-        let mut bytes = serde_json::to_vec_pretty(&view).map_err(|e| ReportError::Render {
-            format: "JSON",
-            reason: e.to_string(),
+                reason: format!("`{}` {}", e.path(), e.inner()),
+            }
         })?;
         bytes.push(b'\n');
         Ok(bytes)
     }
 }
 
-/// The path (`requests[1].latency.p95`) of the first NaN or infinity in `value`.
-fn first_non_finite<T: Serialize>(value: &T) -> Option<String> {
-    let mut finder = FloatFinder::default();
-    match value.serialize(&mut finder) {
-        Ok(()) => None,
-        Err(Found(path)) => Some(path),
+/// Refuses NaN and infinities and passes everything else on unchanged: around a
+/// value (`Finite(&value)`) it is [`Serialize`], around a serializer or one of
+/// its compound serializers it is that serializer, wrapping each nested value.
+struct Finite<T>(T);
+
+impl<T: ?Sized + Serialize> Serialize for Finite<&T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(Finite(serializer))
     }
 }
 
-/// A serializer that visits every value and stops at the first non-finite float.
-#[derive(Default)]
-struct FloatFinder {
-    path: Vec<String>,
-    /// The next element index of each sequence being visited.
-    indices: Vec<usize>,
+/// Serializer methods that `Finite` hands on as they are, or (`-> Compound`)
+/// wrapping the compound serializer they open.
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method(self, $($arg: $ty),*) -> Result<S::Ok, S::Error> {
+            self.0.$method($($arg),*)
+        }
+    )*};
+    ($($method:ident($($arg:ident: $ty:ty),*) -> $compound:ident;)*) => {$(
+        fn $method(self, $($arg: $ty),*) -> Result<Self::$compound, S::Error> {
+            self.0.$method($($arg),*).map(Finite)
+        }
+    )*};
 }
 
-/// The path of a non-finite float (or a custom serialisation error).
-#[derive(Debug)]
-struct Found(String);
+impl<S: Serializer> Serializer for Finite<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Finite<S::SerializeSeq>;
+    type SerializeTuple = Finite<S::SerializeTuple>;
+    type SerializeTupleStruct = Finite<S::SerializeTupleStruct>;
+    type SerializeTupleVariant = Finite<S::SerializeTupleVariant>;
+    type SerializeMap = Finite<S::SerializeMap>;
+    type SerializeStruct = Finite<S::SerializeStruct>;
+    type SerializeStructVariant = Finite<S::SerializeStructVariant>;
 
-impl fmt::Display for Found {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+    forward! {
+        serialize_bool(v: bool); serialize_char(v: char); serialize_str(v: &str);
+        serialize_i8(v: i8); serialize_i16(v: i16); serialize_i32(v: i32);
+        serialize_i64(v: i64); serialize_i128(v: i128); serialize_u8(v: u8);
+        serialize_u16(v: u16); serialize_u32(v: u32); serialize_u64(v: u64);
+        serialize_u128(v: u128); serialize_bytes(v: &[u8]); serialize_none();
+        serialize_unit(); serialize_unit_struct(name: &'static str);
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
     }
-}
-
-impl std::error::Error for Found {}
-
-impl ser::Error for Found {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Found(msg.to_string())
+    forward! {
+        serialize_seq(len: Option<usize>) -> SerializeSeq;
+        serialize_tuple(len: usize) -> SerializeTuple;
+        serialize_tuple_struct(name: &'static str, len: usize) -> SerializeTupleStruct;
+        serialize_tuple_variant(name: &'static str, index: u32, variant: &'static str, len: usize)
+            -> SerializeTupleVariant;
+        serialize_map(len: Option<usize>) -> SerializeMap;
+        serialize_struct(name: &'static str, len: usize) -> SerializeStruct;
+        serialize_struct_variant(name: &'static str, index: u32, variant: &'static str, len: usize)
+            -> SerializeStructVariant;
     }
-}
 
-impl FloatFinder {
-    fn check(&self, value: f64) -> Result<(), Found> {
-        if value.is_finite() {
-            Ok(())
+    fn serialize_f32(self, v: f32) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            self.0.serialize_f32(v)
         } else {
-            Err(Found(
-                self.path.join("").trim_start_matches('.').to_string(),
-            ))
+            Err(ser::Error::custom("is not a finite number"))
         }
     }
 
-    fn field<T: ?Sized + Serialize>(&mut self, name: &str, value: &T) -> Result<(), Found> {
-        self.path.push(format!(".{name}"));
-        value.serialize(&mut *self)?;
-        self.path.pop();
-        Ok(())
-    }
-
-    fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        let index = self.indices.last().copied().unwrap_or(0);
-        self.path.push(format!("[{index}]"));
-        value.serialize(&mut *self)?;
-        self.path.pop();
-        if let Some(next) = self.indices.last_mut() {
-            *next += 1;
+    fn serialize_f64(self, v: f64) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            self.0.serialize_f64(v)
+        } else {
+            Err(ser::Error::custom("is not a finite number"))
         }
-        Ok(())
     }
 
-    fn open_seq(&mut self) -> &mut Self {
-        self.indices.push(0);
-        self
-    }
-
-    fn close_seq(&mut self) -> Result<(), Found> {
-        self.indices.pop();
-        Ok(())
-    }
-}
-
-impl Serializer for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    type SerializeSeq = Self;
-    type SerializeTuple = Self;
-    type SerializeTupleStruct = Self;
-    type SerializeTupleVariant = Self;
-    type SerializeMap = Self;
-    type SerializeStruct = Self;
-    type SerializeStructVariant = Self;
-
-    fn serialize_bool(self, _: bool) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), Found> {
-        self.check(f64::from(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), Found> {
-        self.check(v)
-    }
-    fn serialize_char(self, _: char) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_str(self, _: &str) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_none(self) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Found> {
+    // serde_json writes `Some(x)` as `x`, a newtype struct as its field and a
+    // newtype variant as a one-entry object: done here, through `Finite`, so
+    // that serde_path_to_error follows the path inside them.
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<S::Ok, S::Error> {
         value.serialize(self)
     }
-    fn serialize_unit(self) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Found> {
-        Ok(())
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Found> {
-        Ok(())
-    }
+
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<(), Found> {
+    ) -> Result<S::Ok, S::Error> {
         value.serialize(self)
     }
+
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
         _: &'static str,
         _: u32,
         variant: &'static str,
         value: &T,
-    ) -> Result<(), Found> {
-        self.field(variant, value)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Found> {
-        Ok(self.open_seq())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self, Found> {
-        Ok(self.open_seq())
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, Found> {
-        Ok(self.open_seq())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self, Found> {
-        Ok(self.open_seq())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self, Found> {
-        Ok(self)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Found> {
-        Ok(self)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self, Found> {
-        Ok(self)
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = self.serialize_map(Some(1))?;
+        map.serialize_entry(variant, value)?;
+        map.end()
     }
 }
 
-impl ser::SerializeSeq for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        self.close_seq()
-    }
+/// The compound serializers of `Finite`: each element, key and value is wrapped too.
+macro_rules! compound {
+    ($($compound:ident { $($method:ident($($name:ident: $ty:ty)?)),* })*) => {$(
+        impl<S: ser::$compound> ser::$compound for Finite<S> {
+            type Ok = S::Ok;
+            type Error = S::Error;
+            $(fn $method<T: ?Sized + Serialize>(
+                &mut self,
+                $($name: $ty,)?
+                value: &T,
+            ) -> Result<(), S::Error> {
+                self.0.$method($($name,)? &Finite(value))
+            })*
+            fn end(self) -> Result<S::Ok, S::Error> {
+                self.0.end()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        self.close_seq()
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        self.close_seq()
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        self.close_seq()
-    }
-}
-
-impl ser::SerializeMap for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Found> {
-        let name = match serde_json::to_value(key) {
-            Ok(serde_json::Value::String(name)) => name,
-            Ok(other) => other.to_string(),
-            Err(_) => "?".to_string(),
-        };
-        self.path.push(format!(".{name}"));
-        Ok(())
-    }
-    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        value.serialize(&mut **self)?;
-        self.path.pop();
-        Ok(())
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<(), Found> {
-        self.field(name, value)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for &mut FloatFinder {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<(), Found> {
-        self.field(name, value)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
+compound! {
+    SerializeSeq { serialize_element() }
+    SerializeTuple { serialize_element() }
+    SerializeTupleStruct { serialize_field() }
+    SerializeTupleVariant { serialize_field() }
+    SerializeMap { serialize_key(), serialize_value() }
+    SerializeStruct { serialize_field(key: &'static str) }
+    SerializeStructVariant { serialize_field(key: &'static str) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixture::{spread, stats, summary};
     use crate::core::record::JsonReport;
     use crate::judge::decide;
-    use crate::slo::evaluate::fixtures::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
 
@@ -393,5 +232,13 @@ mod tests {
         s.load.spawn_rate = f64::NAN;
         let err = rendered(&s).unwrap_err().to_string();
         assert!(err.contains("`load.spawn_rate`"), "{err}");
+    }
+
+    #[test]
+    fn names_non_finite_numbers_inside_optional_fields() {
+        let mut s = summary(vec![stats("predict", &spread(50, 100.0), 0)]);
+        s.requests[0].latency.as_mut().unwrap().p95 = f64::NAN;
+        let err = rendered(&s).unwrap_err().to_string();
+        assert!(err.contains("`requests[0].latency.p95`"), "{err}");
     }
 }

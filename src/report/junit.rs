@@ -260,9 +260,9 @@ fn regression_body(r: &RegressionResult, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixture::{spread, stats, summary};
     use crate::core::verdict::Verdict;
     use crate::judge::decide;
-    use crate::slo::evaluate::fixtures::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
 

@@ -318,10 +318,10 @@ fn slo_count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixture::{spread, stats, summary};
     use crate::core::slo_result::SloResult;
     use crate::core::verdict::Verdict;
     use crate::judge::decide;
-    use crate::slo::evaluate::fixtures::{spread, stats, summary};
     use crate::slo::evaluate::{Objective, evaluate};
     use crate::slo::expr::parse;
 

@@ -7,6 +7,7 @@
 use hdrhistogram::Histogram;
 
 use super::expr::{Metric, SloExpr};
+use super::value::{Sample, value};
 use crate::core::format::Quantity;
 use crate::core::format::{format_count, format_pair, format_value};
 use crate::core::histogram::{self, DecodeError};
@@ -261,66 +262,55 @@ fn scope_stats<'a>(expr: &SloExpr, summary: &'a Summary) -> Result<&'a RequestSt
 
 fn observe(expr: &SloExpr, stats: &RequestStats, scope: &str) -> Result<Observation, EvalError> {
     let requests = stats.requests;
+    let quantity = expr.metric.quantity();
+    let hist =
+        match quantity {
+            Quantity::Latency => Some(histogram::decode(&stats.histogram).map_err(|source| {
+                EvalError::Histogram {
+                    expression: expr.source.clone(),
+                    scope: scope.to_string(),
+                    source,
+                }
+            })?),
+            _ => None,
+        };
+    let sample = Sample {
+        requests,
+        errors: stats.errors.total,
+        failed_checks: Some(stats.errors.expectation),
+        dropped: Some(stats.dropped),
+        rps: stats.rps,
+        latency: hist.as_ref(),
+    };
     let no_requests = || Observation::NoData {
         why: format!("0 requests for {scope}"),
         samples: 0,
     };
-    let observation = match expr.metric.quantity() {
-        Quantity::Latency => {
-            let hist =
-                histogram::decode(&stats.histogram).map_err(|source| EvalError::Histogram {
-                    expression: expr.source.clone(),
-                    scope: scope.to_string(),
-                    source,
-                })?;
-            match latency_ms(expr.metric, &hist) {
-                Some(value) => Observation::Value {
-                    value,
-                    samples: hist.len(),
-                },
-                None if requests == 0 => no_requests(),
-                None => Observation::NoData {
-                    why: format!(
-                        "0 timed responses for {scope} (all {} failed before a response)",
-                        requests_phrase(requests)
-                    ),
-                    samples: 0,
-                },
-            }
-        }
-        Quantity::Rate | Quantity::Throughput if requests == 0 => no_requests(),
-        Quantity::Rate if expr.metric == Metric::CheckRate => {
-            // Responses whose status was accepted: those the checks judged.
-            let failed_before = stats.errors.total - stats.errors.expectation;
-            let checked = requests.saturating_sub(failed_before);
-            if checked == 0 {
-                Observation::NoData {
-                    why: format!("no response with an accepted status for {scope}"),
-                    samples: 0,
+    let observation = match (quantity, value(expr.metric, &sample)) {
+        (Quantity::Rate | Quantity::Throughput, _) if requests == 0 => no_requests(),
+        (_, Some(value)) => Observation::Value {
+            value,
+            samples: match quantity {
+                Quantity::Latency => hist.as_ref().map_or(0, Histogram::len),
+                Quantity::Count => requests + stats.dropped,
+                // Responses whose status was accepted: those the checks judged.
+                Quantity::Rate if expr.metric == Metric::CheckRate => {
+                    requests.saturating_sub(stats.errors.total - stats.errors.expectation)
                 }
-            } else {
-                Observation::Value {
-                    value: (checked - stats.errors.expectation.min(checked)) as f64
-                        / checked as f64,
-                    samples: checked,
-                }
-            }
-        }
-        Quantity::Rate => Observation::Value {
-            value: stats.errors.total as f64 / requests as f64,
-            samples: requests,
-        },
-        Quantity::Throughput => Observation::Value {
-            value: stats.rps,
-            samples: requests,
-        },
-        Quantity::Count => Observation::Value {
-            value: match expr.metric {
-                Metric::Errors => stats.errors.total as f64,
-                Metric::Dropped => stats.dropped as f64,
-                _ => requests as f64,
+                Quantity::Rate | Quantity::Throughput => requests,
             },
-            samples: requests + stats.dropped,
+        },
+        (Quantity::Latency, None) if requests == 0 => no_requests(),
+        (Quantity::Latency, None) => Observation::NoData {
+            why: format!(
+                "0 timed responses for {scope} (all {} failed before a response)",
+                requests_phrase(requests)
+            ),
+            samples: 0,
+        },
+        (_, None) => Observation::NoData {
+            why: format!("no response with an accepted status for {scope}"),
+            samples: 0,
         },
     };
     // A value that is not a number cannot pass or fail honestly.
@@ -333,27 +323,6 @@ fn observe(expr: &SloExpr, stats: &RequestStats, scope: &str) -> Result<Observat
     })
 }
 
-/// A latency metric of a histogram in milliseconds; `None` when it is empty
-/// or the metric is not a latency. The whole run and each window use it.
-pub fn latency_ms(metric: Metric, hist: &Histogram<u64>) -> Option<f64> {
-    if hist.is_empty() {
-        return None;
-    }
-    let ms = |us: u64| us as f64 / 1000.0;
-    match metric {
-        Metric::Percentile(p) => histogram::percentile_ms(hist, p),
-        Metric::Mean => Some(hist.mean() / 1000.0),
-        Metric::Min => Some(ms(hist.min())),
-        Metric::Max => Some(ms(hist.max())),
-        Metric::ErrorRate
-        | Metric::CheckRate
-        | Metric::Errors
-        | Metric::Requests
-        | Metric::Rps
-        | Metric::Dropped => None,
-    }
-}
-
 /// `1 request`, `18,331 requests`.
 fn requests_phrase(n: u64) -> String {
     if n == 1 {
@@ -363,139 +332,10 @@ fn requests_phrase(n: u64) -> String {
     }
 }
 
-/// Summaries built from real histograms, for tests across the crate.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use chrono::{TimeZone, Utc};
-
-    use crate::core::histogram;
-    use crate::core::summary::{
-        ErrorCounts, ErrorExample, ErrorKind, LoadExecuted, PlanInfo, RequestStats, SeriesPoint,
-        Summary, ToolInfo,
-    };
-
-    /// Statistics for `name` from latencies in ms, with `errors` of them failed (status).
-    pub(crate) fn stats(name: &str, latencies_ms: &[f64], errors: u64) -> RequestStats {
-        let mut hist = histogram::new_latency();
-        for ms in latencies_ms {
-            histogram::record(&mut hist, (ms * 1000.0).round() as u64);
-        }
-        let mut counts = ErrorCounts::default();
-        counts.add(ErrorKind::Status, errors);
-        let requests = latencies_ms.len() as u64;
-        RequestStats {
-            name: name.to_string(),
-            requests,
-            errors: counts,
-            error_examples: if errors > 0 {
-                vec![ErrorExample {
-                    kind: ErrorKind::Status,
-                    message: "HTTP 500 Internal Server Error".to_string(),
-                    count: errors,
-                }]
-            } else {
-                Vec::new()
-            },
-            rps: requests as f64 / 10.0,
-            dropped: 0,
-            service: None,
-            service_histogram: None,
-            latency: histogram::summarise(&hist),
-            histogram: histogram::encode(&hist),
-            series: vec![SeriesPoint {
-                t: 0,
-                requests,
-                errors,
-                users: None,
-                p50: None,
-                p95: None,
-                p99: None,
-            }],
-        }
-    }
-
-    /// A 10-second run over `requests`, with `overall` merged from them.
-    pub(crate) fn summary(requests: Vec<RequestStats>) -> Summary {
-        let mut hist = histogram::new_latency();
-        let mut errors = ErrorCounts::default();
-        let mut count = 0;
-        for stats in &requests {
-            hist.add(histogram::decode(&stats.histogram).unwrap())
-                .unwrap();
-            errors.merge(&stats.errors);
-            count += stats.requests;
-        }
-        let overall = RequestStats {
-            name: "all".to_string(),
-            requests: count,
-            errors,
-            error_examples: requests
-                .iter()
-                .flat_map(|stats| stats.error_examples.clone())
-                .collect(),
-            rps: count as f64 / 10.0,
-            dropped: 0,
-            service: None,
-            service_histogram: None,
-            latency: histogram::summarise(&hist),
-            histogram: histogram::encode(&hist),
-            series: Vec::new(),
-        };
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
-        Summary {
-            tool: ToolInfo {
-                name: "perfgate".to_string(),
-                version: "0.1.0".to_string(),
-            },
-            plan: PlanInfo {
-                regression: Vec::new(),
-                name: "predict-api".to_string(),
-                file: "plans/predict.yaml".to_string(),
-                hash: "ab".repeat(32),
-                host: "http://127.0.0.1:5001".to_string(),
-            },
-            started_at: start,
-            ended_at: start + chrono::Duration::seconds(10),
-            partial: false,
-            load: LoadExecuted {
-                model: "closed".to_string(),
-                users: 10,
-                peak_users: 10,
-                spawn_rate: 5.0,
-                think_time: "0s".to_string(),
-                duration_s: 10.0,
-                elapsed_s: 10.0,
-                warmup_s: 0.0,
-                seed: 42,
-                grace_s: 5.0,
-                requests_started: count,
-                warmup_requests: 0,
-                cancelled: 0,
-                cpu_s: None,
-                peak_rss_bytes: None,
-                open: None,
-                aborted: None,
-                data_end: None,
-            },
-            overall,
-            requests,
-            flows: Vec::new(),
-            shard: None,
-            serve: None,
-            windows: Vec::new(),
-        }
-    }
-
-    /// `n` latencies spread evenly over 1..=`top_ms`.
-    pub(crate) fn spread(n: usize, top_ms: f64) -> Vec<f64> {
-        (1..=n).map(|i| top_ms * i as f64 / n as f64).collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{spread, stats, summary};
     use super::*;
+    use crate::core::fixture::{spread, stats, summary};
     use crate::slo::expr::parse;
 
     fn objective(text: &str) -> Objective {

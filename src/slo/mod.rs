@@ -3,4 +3,5 @@
 
 pub mod evaluate;
 pub mod expr;
+pub mod value;
 pub mod window;

@@ -8,8 +8,9 @@
 
 use std::time::Duration;
 
-use super::evaluate::{Objective, WindowRule, latency_ms};
-use super::expr::{Metric, SloExpr};
+use super::evaluate::{Objective, WindowRule};
+use super::expr::SloExpr;
+use super::value::{Sample, value};
 use crate::core::format::format_value;
 use crate::core::summary::{WindowSpan, WindowVerdict};
 use crate::metrics::recorder::Window;
@@ -124,7 +125,16 @@ impl Rule {
         let v = &mut self.verdict;
         v.windows += 1;
         v.samples += window.requests;
-        let Some(value) = value(self.expr.metric, &window, self.window.over) else {
+        let sample = Sample {
+            requests: window.requests,
+            errors: window.errors,
+            // Drops and checks are counted per run, not per second.
+            failed_checks: None,
+            dropped: None,
+            rps: window.requests as f64 / self.window.over.as_secs_f64().max(1.0),
+            latency: Some(&window.hist),
+        };
+        let Some(value) = value(self.expr.metric, &sample) else {
             v.no_data += 1;
             return None;
         };
@@ -149,22 +159,6 @@ impl Rule {
                 format_value(self.expr.metric.quantity(), value)
             )
         })
-    }
-}
-
-/// The metric's value over one window, in canonical units; `None` when the
-/// window has no data for it.
-fn value(metric: Metric, w: &Window, over: Duration) -> Option<f64> {
-    match metric {
-        Metric::Percentile(_) | Metric::Mean | Metric::Min | Metric::Max => {
-            latency_ms(metric, &w.hist)
-        }
-        Metric::ErrorRate => (w.requests > 0).then(|| w.errors as f64 / w.requests as f64),
-        Metric::Errors => Some(w.errors as f64),
-        Metric::Requests => Some(w.requests as f64),
-        Metric::Rps => Some(w.requests as f64 / over.as_secs_f64().max(1.0)),
-        // Drops and checks are counted per run, not per second.
-        Metric::Dropped | Metric::CheckRate => None,
     }
 }
 

@@ -54,11 +54,7 @@ impl FaultTarget {
 
     /// [`FaultTarget::start`] on a given port of 127.0.0.1 (0 for any).
     pub fn start_on(port: u16, fault: Fault) -> FaultTarget {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = super::target_runtime();
         let listener = runtime
             .block_on(TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))))
             .unwrap();

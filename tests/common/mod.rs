@@ -4,6 +4,11 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod faults;
+pub mod plan;
+pub mod run;
+
+#[allow(unused_imports)] // each test file uses a different subset
+pub use run::{Ran, run_plan, run_plan_with};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -72,14 +77,20 @@ impl Target {
     }
 }
 
-/// Serves `app` on 127.0.0.1 (an ephemeral port) from a runtime of its own;
-/// the base URL, and the runtime, which stops the server when dropped.
-pub fn serve_app(app: Router) -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// The runtime an in-process target runs on: two workers of its own, so the
+/// target keeps answering whatever the test's own threads do.
+pub fn target_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
+        .expect("a runtime for the target")
+}
+
+/// Serves `app` on 127.0.0.1 (an ephemeral port) from a runtime of its own;
+/// the base URL, and the runtime, which stops the server when dropped.
+pub fn serve_app(app: Router) -> (String, tokio::runtime::Runtime) {
+    let runtime = target_runtime();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();

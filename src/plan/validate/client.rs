@@ -8,7 +8,8 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, PemObject as _};
 
-use super::{Validator, check_base_url, without_password};
+use super::Validator;
+use super::host::{check_base_url, without_password};
 use crate::core::bounded;
 use crate::plan::client::{ClientOptions, Connections, TlsSpec, Trust};
 use crate::plan::types::Plan;
