@@ -152,7 +152,9 @@ fn a_command_that_never_listens_is_not_ready_and_keeps_its_output() {
 #[test]
 fn a_non_2xx_answer_is_reported_as_the_last_answer() {
     bounded(async {
-        let def = http_server("/no-such-page", Duration::from_millis(1500));
+        // Long enough for Python to start on a busy machine; the probe then
+        // sees 404s until the timeout.
+        let def = http_server("/no-such-page", Duration::from_secs(5));
         let mut served = serve::start(&def).await.expect("start");
         let err = served.wait_ready().await.expect_err("404 is not ready");
         let message = err.to_string();

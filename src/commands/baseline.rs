@@ -30,7 +30,7 @@ pub fn check_before_load(
     let names: Vec<&str> = plan.requests.iter().map(|r| r.name.as_str()).collect();
     let mut found = Vec::new();
     for (file, report) in &baselines {
-        for m in plan_mismatches(&report.summary, &plan.hash, model, &names) {
+        for m in plan_mismatches(&report.summary, &plan.workload, model, &names) {
             found.push(format!("{}: {m}", file.display()));
         }
     }

@@ -121,6 +121,7 @@ pub fn summary(requests: Vec<RequestStats>) -> Summary {
             file: "plans/predict.yaml".to_string(),
             hash: "ab".repeat(32),
             host: "http://127.0.0.1:5001".to_string(),
+            workload: Default::default(),
         },
         started_at: start,
         ended_at: start + chrono::Duration::seconds(SECONDS as i64),

@@ -17,3 +17,4 @@ pub mod suggest;
 pub mod summary;
 pub mod values;
 pub mod verdict;
+pub mod workload;

@@ -13,9 +13,14 @@ pub struct RegressionSection {
     pub confidence: f64,
     /// Whether an inconclusive rule fails the gate (`--strict`).
     pub strict: bool,
-    /// Differences between the runs that `--force` let through (plan hash, load model, request names).
+    /// Differences between the runs that `--force` let through (workload
+    /// fields, or for older reports the load model and request names).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mismatches: Vec<String>,
+    /// Differences that do not make the runs unlike (host, duration), and
+    /// what could not be checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Every rule, judged.
     pub results: Vec<RegressionResult>,
 }
@@ -30,6 +35,9 @@ pub enum RegressionOutcome {
     Fail,
     /// The samples cannot tell: a warning, or a failure with `--strict`.
     Inconclusive,
+    /// There was no baseline to compare with yet (the first run of a nightly
+    /// job): passes, or fails with `--strict`.
+    NoBaseline,
 }
 
 impl RegressionOutcome {
@@ -39,6 +47,7 @@ impl RegressionOutcome {
             RegressionOutcome::Pass => "PASS",
             RegressionOutcome::Fail => "FAIL",
             RegressionOutcome::Inconclusive => "INCONCLUSIVE",
+            RegressionOutcome::NoBaseline => "NO BASELINE",
         }
     }
 }
@@ -89,7 +98,7 @@ impl RegressionResult {
     pub fn fails(&self, strict: bool) -> bool {
         match self.outcome {
             RegressionOutcome::Fail => true,
-            RegressionOutcome::Inconclusive => strict,
+            RegressionOutcome::Inconclusive | RegressionOutcome::NoBaseline => strict,
             RegressionOutcome::Pass => false,
         }
     }

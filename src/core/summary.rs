@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::workload::Fields;
+
 /// Everything measured in one run.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
@@ -122,7 +124,8 @@ pub struct PlanInfo {
     pub name: String,
     /// The plan file as given.
     pub file: String,
-    /// SHA-256 of the plan file's bytes, hex.
+    /// SHA-256 of the plan file's bytes, hex: information only; runs are
+    /// compared by their `workload`.
     pub hash: String,
     /// The target host the load went to.
     pub host: String,
@@ -130,6 +133,11 @@ pub struct PlanInfo {
     /// report against a baseline without the plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regression: Vec<String>,
+    /// The effective workload, field → value: what a baseline must share
+    /// to be compared like with like. Absent in reports written before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Fields::is_empty")]
+    pub workload: Fields,
 }
 
 /// The load as it was executed.

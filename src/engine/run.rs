@@ -206,6 +206,7 @@ pub(super) fn summary(
             hash: plan.hash.clone(),
             host: plan.host.clone(),
             regression: plan.regression.iter().map(|r| r.source.clone()).collect(),
+            workload: plan.workload.clone(),
         },
         started_at,
         ended_at,

@@ -118,11 +118,16 @@ pub fn judge(
     }
 }
 
-/// Warnings for inconclusive rules that do not fail the gate.
+/// Warnings for inconclusive rules, and notes for rules with no baseline
+/// yet, that do not fail the gate.
 pub fn warnings(results: &[RegressionResult], strict: bool) -> Vec<String> {
     results
         .iter()
-        .filter(|r| r.outcome == RegressionOutcome::Inconclusive && !strict)
-        .map(|r| format!("warning: regression {}", r.message))
+        .filter(|_| !strict)
+        .filter_map(|r| match r.outcome {
+            RegressionOutcome::Inconclusive => Some(format!("warning: regression {}", r.message)),
+            RegressionOutcome::NoBaseline => Some(format!("note: regression {}", r.message)),
+            RegressionOutcome::Pass | RegressionOutcome::Fail => None,
+        })
         .collect()
 }

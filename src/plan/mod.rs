@@ -10,6 +10,7 @@ pub mod slo_entry;
 pub mod types;
 pub mod valid;
 pub mod validate;
+pub mod workload;
 
 use std::path::Path;
 

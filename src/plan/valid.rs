@@ -12,6 +12,7 @@ use super::secrets::Secrets;
 use crate::checks::Checks;
 use crate::checks::capture::Captures;
 use crate::core::values::{Method, StatusExpect, ThinkTime};
+use crate::core::workload;
 use crate::slo::evaluate::Objective;
 use crate::template::request::RequestTemplate;
 use crate::template::{BuildError, Templating, Who};
@@ -50,6 +51,8 @@ pub struct ValidPlan {
     pub templating: Arc<Templating>,
     /// How connections are made and kept.
     pub client: ClientOptions,
+    /// The effective workload, field → value (see [`crate::plan::workload`]).
+    pub workload: workload::Fields,
 }
 
 /// The workload model, resolved.

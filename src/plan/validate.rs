@@ -14,6 +14,7 @@ use super::diagnostic::Diagnostic;
 use super::load::{PlanError, PlanSource};
 use super::types::Plan;
 use super::valid::{ReportPaths, ValidPlan};
+use super::workload;
 use crate::core::values::{Dur, Rate};
 
 mod client;
@@ -94,7 +95,7 @@ pub fn validate(
         }
         .redacted(&secrets));
     }
-    Ok(ValidPlan {
+    let mut valid = ValidPlan {
         name: plan.name,
         file: source.file.clone(),
         hash: source.hash.clone(),
@@ -114,7 +115,10 @@ pub fn validate(
         secrets,
         templating: Arc::new(templating),
         client,
-    })
+        workload: Default::default(),
+    };
+    valid.workload = workload::describe(&source.text, &valid);
+    Ok(valid)
 }
 
 /// The plan's source and the problems found so far; each concern's checks

@@ -21,18 +21,18 @@ pub enum BaselineError {
         #[source]
         source: std::io::Error,
     },
-    /// The folder holds no JSON report.
-    #[error("the baseline folder `{}` holds no `.json` report", path.display())]
-    Empty {
-        /// The folder.
-        path: PathBuf,
-    },
 }
 
 /// The baseline reports at `path`: the file itself, or the `last` most recent
 /// complete reports (by start time) among the `.json` files of a folder.
-/// Partial or invalid reports in a folder are skipped.
+/// Partial or invalid reports in a folder are skipped. A folder with no
+/// complete report, or a folder path that does not exist yet (no `.json`
+/// ending), gives none: the first run of a nightly job has no baseline yet.
 pub fn read(path: &Path, last: usize) -> Result<Vec<(PathBuf, JsonReport)>, BaselineError> {
+    let is_file_name = path.extension().is_some_and(|e| e == "json");
+    if !path.exists() && !is_file_name {
+        return Ok(Vec::new());
+    }
     if !path.is_dir() {
         return Ok(vec![(path.to_path_buf(), record::read(path)?)]);
     }
@@ -52,11 +52,6 @@ pub fn read(path: &Path, last: usize) -> Result<Vec<(PathBuf, JsonReport)>, Base
         if !report.summary.partial && report.verdict.outcome != Outcome::Invalid {
             reports.push((file, report));
         }
-    }
-    if reports.is_empty() {
-        return Err(BaselineError::Empty {
-            path: path.to_path_buf(),
-        });
     }
     reports.sort_by_key(|(_, r)| std::cmp::Reverse(r.summary.started_at));
     reports.truncate(last.max(1));

@@ -1,67 +1,79 @@
-//! Like with like: two reports can be compared only when they come from the
-//! same plan, with the same workload model and the same request names.
+//! Like with like: two runs are compared only when they put the same
+//! workload on the target (see `plan::workload`): the same load, connections
+//! and requests. A differing host or duration is a note, not a refusal. A
+//! record from before workload fingerprints is checked on its load model and
+//! request names only, and says so.
 
 use crate::core::summary::Summary;
+use crate::core::workload::{Fields, differences};
 
 /// Every way `new` differs from `base` that makes a comparison meaningless,
 /// one sentence each; empty when they are comparable.
 pub fn mismatches(base: &Summary, new: &Summary) -> Vec<String> {
+    let names: Vec<&str> = new.requests.iter().map(|r| r.name.as_str()).collect();
+    unlike(base, (&new.plan.workload, &new.load.model, &names), "new")
+}
+
+/// Every way a baseline differs from the plan about to run (its workload,
+/// load model — `closed` or `open` — and request names), checked before any
+/// load is sent.
+pub fn plan_mismatches(
+    base: &Summary,
+    workload: &Fields,
+    model: &str,
+    names: &[&str],
+) -> Vec<String> {
+    unlike(base, (workload, model, names), "this plan")
+}
+
+/// What differs between the runs without making them unlike (host,
+/// duration), and what could not be checked, one sentence each.
+pub fn notes(base: &Summary, new: &Summary) -> Vec<String> {
     let mut out = Vec::new();
-    if base.plan.hash != new.plan.hash {
+    if base.plan.host != new.plan.host {
         out.push(format!(
-            "plan hash differs: baseline `{}` ({}) vs new `{}` ({})",
-            short(&base.plan.hash),
-            base.plan.file,
-            short(&new.plan.hash),
-            new.plan.file
+            "the host differs: baseline `{}` vs new `{}`",
+            base.plan.host, new.plan.host
         ));
     }
-    if base.load.model != new.load.model {
+    if base.load.duration_s != new.load.duration_s {
         out.push(format!(
-            "load model differs: baseline `{}` vs new `{}`",
-            base.load.model, new.load.model
+            "the duration differs: baseline {} s vs new {} s",
+            base.load.duration_s, new.load.duration_s
         ));
     }
-    let names = |s: &Summary| {
-        s.requests
-            .iter()
-            .map(|r| r.name.clone())
-            .collect::<Vec<_>>()
-    };
-    let (b, n) = (names(base), names(new));
-    if b != n {
-        out.push(format!(
-            "request names differ: baseline [{}] vs new [{}]",
-            b.join(", "),
-            n.join(", ")
-        ));
+    if base.plan.workload.is_empty() || new.plan.workload.is_empty() {
+        out.push(
+            "a report predates workload fingerprints: only the load model and request names \
+             were compared"
+                .to_string(),
+        );
     }
     out
 }
 
-/// Every way a baseline differs from the plan about to run (its hash, its
-/// load model — `closed` or `open` — and its request names), checked before
-/// any load is sent.
-pub fn plan_mismatches(base: &Summary, hash: &str, model: &str, names: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    if base.plan.hash != hash {
-        out.push(format!(
-            "plan hash differs: baseline `{}` ({}) vs this plan `{}`",
-            short(&base.plan.hash),
-            base.plan.file,
-            short(hash)
-        ));
+fn unlike(
+    base: &Summary,
+    (workload, model, names): (&Fields, &str, &[&str]),
+    side: &str,
+) -> Vec<String> {
+    if !base.plan.workload.is_empty() && !workload.is_empty() {
+        return differences(&base.plan.workload, workload)
+            .into_iter()
+            .map(|d| format!("workload: {d}"))
+            .collect();
     }
+    let mut out = Vec::new();
     if base.load.model != model {
         out.push(format!(
-            "load model differs: baseline `{}` vs this plan `{model}`",
+            "load model differs: baseline `{}` vs {side} `{model}`",
             base.load.model
         ));
     }
     let theirs: Vec<&str> = base.requests.iter().map(|r| r.name.as_str()).collect();
     if theirs != names {
         out.push(format!(
-            "request names differ: baseline [{}] vs this plan [{}]",
+            "request names differ: baseline [{}] vs {side} [{}]",
             theirs.join(", "),
             names.join(", ")
         ));
@@ -69,27 +81,45 @@ pub fn plan_mismatches(base: &Summary, hash: &str, model: &str, names: &[&str]) 
     out
 }
 
-/// The first 12 hex digits of a hash.
-fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::fixture::{spread, stats, summary};
 
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
-    fn lists_every_difference() {
+    fn without_fingerprints_the_model_and_names_are_compared() {
         let base = summary(vec![stats("predict", &spread(10, 5.0), 0)]);
         assert!(mismatches(&base, &base.clone()).is_empty());
         let mut new = summary(vec![stats("health", &spread(10, 5.0), 0)]);
         new.plan.hash = "f".repeat(64);
         new.load.model = "open".to_string();
         let found = mismatches(&base, &new);
-        assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].contains("plan hash differs"), "{found:?}");
-        assert!(found[1].contains("`closed` vs new `open`"), "{found:?}");
-        assert!(found[2].contains("[predict] vs new [health]"), "{found:?}");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("`closed` vs new `open`"), "{found:?}");
+        assert!(found[1].contains("[predict] vs new [health]"), "{found:?}");
+        assert!(notes(&base, &new)[0].contains("predates workload fingerprints"));
+    }
+
+    #[test]
+    fn workloads_name_the_fields_that_differ_and_ignore_the_file_hash() {
+        let mut base = summary(vec![stats("predict", &spread(10, 5.0), 0)]);
+        base.plan.workload = fields(&[("load.users", "5"), ("request.predict.path", "#ab")]);
+        let mut new = base.clone();
+        new.plan.hash = "f".repeat(64);
+        new.plan.host = "http://127.0.0.1:9".to_string();
+        assert!(mismatches(&base, &new).is_empty());
+        assert_eq!(notes(&base, &new).len(), 1, "{:?}", notes(&base, &new));
+        new.plan.workload.insert("load.users".into(), "50".into());
+        assert_eq!(
+            mismatches(&base, &new),
+            ["workload: load.users (`5` → `50`)"]
+        );
     }
 }

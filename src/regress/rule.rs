@@ -26,6 +26,15 @@ impl RuleMetric {
     pub fn worse_when_higher(self) -> bool {
         !matches!(self, RuleMetric::Rps)
     }
+
+    /// The unit of its figures: `ms`, `ratio` (a fraction) or `/s`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            RuleMetric::Percentile(_) => "ms",
+            RuleMetric::ErrorRate => "ratio",
+            RuleMetric::Rps => "/s",
+        }
+    }
 }
 
 impl fmt::Display for RuleMetric {
@@ -48,6 +57,14 @@ pub enum Allowance {
 }
 
 impl Allowance {
+    /// The allowance as written in the rule's terms: 0.1 for `+10%`, 0.005
+    /// for `+0.5pp`.
+    pub fn amount(self) -> f64 {
+        match self {
+            Allowance::Relative(f) | Allowance::Points(f) => f,
+        }
+    }
+
     /// The worst acceptable value for a baseline value `base`, in the direction
     /// in which the metric gets worse.
     pub fn limit(self, base: f64, worse_when_higher: bool) -> f64 {

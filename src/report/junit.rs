@@ -218,6 +218,7 @@ fn regression_cases(section: &RegressionSection) -> Vec<TestCase> {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 let kind = match r.outcome {
                     RegressionOutcome::Fail => "regression",
+                    RegressionOutcome::NoBaseline => "no_baseline",
                     _ => "inconclusive",
                 };
                 status
@@ -243,6 +244,12 @@ fn regression_cases(section: &RegressionSection) -> Vec<TestCase> {
 
 /// The failure body of a regression case: the message, then each figure on its own line.
 fn regression_body(r: &RegressionResult, message: &str) -> String {
+    if r.outcome == RegressionOutcome::NoBaseline {
+        return format!(
+            "{message}\nrule: {}\nscope: {}\nbase: none yet",
+            r.rule, r.scope
+        );
+    }
     format!(
         "{message}\nrule: {}\nscope: {}\nbase: {}\nnew: {}\nchange: {}\nthreshold: {}\nconfidence: {:.0}%\nsamples: {} base, {} new",
         r.rule,

@@ -6,17 +6,40 @@ use crate::core::regression::{
     RegressionOutcome, RegressionResult, RegressionSection, change, figure,
 };
 
+/// The base, new and change cells of a result; dashes when there was no
+/// baseline to compare with.
+fn cells(r: &RegressionResult) -> [String; 3] {
+    if r.outcome == RegressionOutcome::NoBaseline {
+        return ["–", "–", "–"].map(str::to_string);
+    }
+    [figure(&r.unit, &r.base), figure(&r.unit, &r.new), change(r)]
+}
+
+/// What the section compares with: the baseline files, or that there was none yet.
+fn against(section: &RegressionSection, quote: &str) -> String {
+    if section.baselines.is_empty() {
+        return "no baseline yet".to_string();
+    }
+    section
+        .baselines
+        .iter()
+        .map(|b| format!("{quote}{b}{quote}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The terminal table: rule, scope, base, new, change, verdict.
 pub fn table(results: &[RegressionResult]) -> String {
     let rows: Vec<[String; 6]> = results
         .iter()
         .map(|r| {
+            let [base, new, change] = cells(r);
             [
                 r.rule.clone(),
                 r.scope.clone(),
-                figure(&r.unit, &r.base),
-                figure(&r.unit, &r.new),
-                change(r),
+                base,
+                new,
+                change,
                 r.outcome.label().to_string(),
             ]
         })
@@ -48,12 +71,15 @@ pub fn table(results: &[RegressionResult]) -> String {
 pub fn terminal(section: &RegressionSection) -> String {
     let mut out = format!(
         "\nregression against {} ({:.0}% confidence{}):\n",
-        section.baselines.join(", "),
+        against(section, ""),
         section.confidence * 100.0,
         if section.strict { ", strict" } else { "" }
     );
     for m in &section.mismatches {
         let _ = writeln!(out, "  forced past a mismatch: {m}");
+    }
+    for n in &section.notes {
+        let _ = writeln!(out, "  note: {n}");
     }
     out.push_str(&table(&section.results));
     out
@@ -64,18 +90,16 @@ pub fn markdown(section: &RegressionSection) -> String {
     let (results, strict) = (&section.results, section.strict);
     let mut out = format!(
         "### Regression rules\n\nAgainst {} at {:.0}% confidence.\n\n",
-        section
-            .baselines
-            .iter()
-            .map(|b| format!("`{b}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        against(section, "`"),
         section.confidence * 100.0
     );
     for m in &section.mismatches {
         let _ = writeln!(out, "- forced past a mismatch: {m}");
     }
-    if !section.mismatches.is_empty() {
+    for n in &section.notes {
+        let _ = writeln!(out, "- note: {n}");
+    }
+    if !section.mismatches.is_empty() || !section.notes.is_empty() {
         out.push('\n');
     }
     out.push_str("| rule | scope | base | new | change | verdict |\n|---|---|---|---|---|---|\n");
@@ -85,16 +109,14 @@ pub fn markdown(section: &RegressionSection) -> String {
             RegressionOutcome::Fail => "❌ fail",
             RegressionOutcome::Inconclusive if strict => "❌ inconclusive (strict)",
             RegressionOutcome::Inconclusive => "⚠️ inconclusive",
+            RegressionOutcome::NoBaseline if strict => "❌ no baseline yet (strict)",
+            RegressionOutcome::NoBaseline => "⚪ no baseline yet",
         };
+        let [base, new, change] = cells(r);
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
-            r.rule,
-            r.scope,
-            figure(&r.unit, &r.base),
-            figure(&r.unit, &r.new),
-            change(r),
-            mark
+            "| `{}` | {} | {base} | {new} | {change} | {mark} |",
+            r.rule, r.scope
         );
     }
     for r in results
