@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::core::shard::Shard;
 use crate::core::values::{Dur, Rate};
 use crate::demo::DemoOptions;
 
@@ -78,7 +79,8 @@ pub struct RunArgs {
     /// Duration of the load (`30s`), overriding `load.duration`.
     #[arg(short = 't', long, value_parser = Dur::parse)]
     pub duration: Option<Dur>,
-    /// Write the JSON report here (overrides `reports.json`).
+    /// Write the JSON report here (overrides `reports.json`); `-` writes it to
+    /// standard output and everything else perfgate prints to standard error.
     #[arg(long)]
     pub json: Option<PathBuf>,
     /// Write the JUnit XML report here (overrides `reports.junit`).
@@ -108,13 +110,37 @@ pub struct RunArgs {
     pub judge: JudgeArgs,
     /// Run shard K of N (`2/4`): this process puts 1/N of the plan's users or
     /// arrival rate on the target, with its own seed; `perfgate merge` joins
-    /// the shards' JSON reports.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::core::shard::Shard>,
+    /// the shards' JSON reports. `auto` takes K from `JOB_COMPLETION_INDEX`
+    /// (a Kubernetes Indexed Job's 0-based index, plus 1) and N from `--shards`.
+    #[arg(long, value_name = "K/N|auto", value_parser = shard)]
+    pub shard: Option<ShardArg>,
+    /// The number of shards for `--shard auto`; when not given, the
+    /// `PERFGATE_SHARDS` environment variable.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: Option<u32>,
     /// Start the load at this wall-clock instant (RFC 3339, e.g.
     /// `2026-01-01T02:00:00Z`), so that every shard starts together.
     #[arg(long, value_name = "TIME", value_parser = start_at)]
     pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What `--shard` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardArg {
+    /// `K/N`: this shard, given in full.
+    Given(Shard),
+    /// `auto`: the shard from the environment of a Kubernetes Indexed Job.
+    Auto,
+}
+
+/// Parses `--shard`: `auto` or `K/N`.
+fn shard(text: &str) -> Result<ShardArg, String> {
+    if text == "auto" {
+        return Ok(ShardArg::Auto);
+    }
+    text.parse::<Shard>()
+        .map(ShardArg::Given)
+        .map_err(|e| format!("{e}, or `auto` in a Kubernetes Indexed Job"))
 }
 
 /// Parses an RFC 3339 instant.
@@ -196,7 +222,8 @@ pub struct CompareArgs {
     /// Write the JUnit XML report here (one test case per SLO and per rule).
     #[arg(long)]
     pub junit: Option<PathBuf>,
-    /// Write the Markdown summary here.
+    /// Write the comparison here as a pull-request comment (Markdown): a
+    /// headline, both runs, one row per rule; always within GitHub's comment limit.
     #[arg(long)]
     pub markdown: Option<PathBuf>,
 }

@@ -13,9 +13,9 @@ use crate::core::verdict::ExitCode;
 use crate::judge::{Judged, Objectives};
 use crate::plan::{self, Overrides};
 use crate::regress::compare::stored_rules;
+use crate::report::comment::CommentExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
-use crate::report::markdown::MarkdownExporter;
 use crate::report::{self, Exporter, RunReport, check_writable, regression};
 
 /// Runs `perfgate compare` and returns the exit code.
@@ -23,7 +23,7 @@ pub fn compare(args: &CompareArgs) -> ExitCode {
     let targets: [(&Option<PathBuf>, &dyn Exporter); 3] = [
         (&args.json, &JsonExporter),
         (&args.junit, &JunitExporter),
-        (&args.markdown, &MarkdownExporter),
+        (&args.markdown, &CommentExporter),
     ];
     for path in targets.iter().filter_map(|(p, _)| p.as_ref()) {
         if let Err(e) = check_writable(path) {

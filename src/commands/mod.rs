@@ -3,6 +3,7 @@
 mod baseline;
 mod compare;
 mod completions;
+mod console;
 mod init;
 mod merge;
 mod progress;
@@ -10,6 +11,7 @@ mod report;
 mod run;
 mod schema;
 mod serving;
+mod shard_arg;
 mod signals;
 mod transport;
 mod validate;

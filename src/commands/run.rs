@@ -6,8 +6,10 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::Context as _;
 
 use super::baseline::{self, BaselineArgs};
+use super::console::Console;
 use super::progress::{self, Mode};
 use super::serving;
+use super::shard_arg;
 use super::signals::Interrupts;
 use super::transport::{self, Choice};
 use crate::cli::RunArgs;
@@ -20,13 +22,22 @@ use crate::plan::{self, Overrides, ValidPlan};
 use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
-use crate::report::{self, Exporter, RunReport, check_writable, github, markdown, terminal};
+use crate::report::{
+    self, Exporter, RunReport, check_writable, destination, github, markdown, terminal,
+};
 
 /// How far in the past `--start-at` may be (clocks of shards differ a little).
 const START_AT_SLACK_S: i64 = 5;
 
 /// Runs a plan and returns the exit code of the gate.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let shard = match shard_arg::resolve(args.shard, args.shards, shard_arg::process_env) {
+        Ok(shard) => shard,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::Invalid);
+        }
+    };
     let overrides = Overrides {
         host: args.host.clone(),
         users: args.users,
@@ -47,7 +58,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: {e}");
         return Ok(ExitCode::Invalid);
     }
-    if let Some(shard) = args.shard
+    if let Some(shard) = shard
         && let Err(e) = crate::shard::apply(&mut plan, shard)
     {
         eprintln!("error: {e}");
@@ -81,6 +92,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let wanted = std::env::var(transport::OVERRIDE).ok();
     let choice = match transport::choose(&plan, wanted.as_deref()) {
         Ok(choice) => choice,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::Invalid);
+        }
+    };
+    let console = match Console::for_reports(&plan.reports) {
+        Ok(console) => console,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::Invalid);
@@ -142,11 +160,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         regression: regression.as_ref(),
     };
     if args.quiet {
-        println!("{}", verdict_line(&verdict));
+        console.print(&format!("{}\n", verdict_line(&verdict)));
     } else {
-        print!("{}", terminal::render(&report));
+        console.print(&terminal::render(&report));
     }
-    ci_output(&report);
+    ci_output(&report, console);
     let code = write_reports(&plan, args.csv.as_deref(), &report, &verdict, args.quiet)?;
     Ok(refused.unwrap_or(code))
 }
@@ -283,7 +301,7 @@ fn write_reports(
         let Some(path) = path else { continue };
         match report::export(exporter, report, path) {
             Ok(()) if quiet => {}
-            Ok(()) => eprintln!("perfgate: wrote {}", path.display()),
+            Ok(()) => eprintln!("perfgate: wrote {}", destination(path)),
             Err(e) => {
                 eprintln!("error: {e}");
                 failed = true;
@@ -319,13 +337,13 @@ pub(super) fn verdict_line(verdict: &Verdict) -> String {
     }
 }
 
-/// Output for the CI system perfgate runs in: GitHub annotations when
-/// `GITHUB_ACTIONS=true`, a Markdown summary appended to `$GITHUB_STEP_SUMMARY`
-/// when it is set. A step summary that cannot be written is a warning, not a
-/// change of verdict.
-fn ci_output(report: &RunReport<'_>) {
+/// Output for the CI system perfgate runs in: GitHub annotations (on the
+/// `console`) when `GITHUB_ACTIONS=true`, a Markdown summary appended to
+/// `$GITHUB_STEP_SUMMARY` when it is set. A step summary that cannot be
+/// written is a warning, not a change of verdict.
+fn ci_output(report: &RunReport<'_>, console: Console) {
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        print!("{}", github::annotations(report));
+        console.print(&github::annotations(report));
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let appended = std::fs::OpenOptions::new()

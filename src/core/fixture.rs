@@ -102,7 +102,8 @@ pub fn overall(requests: &[RequestStats]) -> RequestStats {
 }
 
 /// A closed-model run of [`SECONDS`] with 10 users over `requests`, started
-/// 2025-03-01 12:00 UTC, with `overall` merged from them.
+/// 2025-03-01 12:00 UTC, with `overall` merged from them and a two-field
+/// workload.
 pub fn summary(requests: Vec<RequestStats>) -> Summary {
     let overall = overall(&requests);
     let count = overall.requests;
@@ -121,7 +122,9 @@ pub fn summary(requests: Vec<RequestStats>) -> Summary {
             file: "plans/predict.yaml".to_string(),
             hash: "ab".repeat(32),
             host: "http://127.0.0.1:5001".to_string(),
-            workload: Default::default(),
+            workload: [("load.model", "closed"), ("load.users", "10")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
         },
         started_at: start,
         ended_at: start + chrono::Duration::seconds(SECONDS as i64),

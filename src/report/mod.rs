@@ -3,7 +3,9 @@
 //!
 //! Report paths are checked with [`check_writable`] before any load is sent, and
 //! written with [`write_atomically`] after the run, so a reader never sees half a file.
+//! The path [`STDOUT`] (`-`) means standard output instead of a file.
 
+pub mod comment;
 pub mod csv;
 pub mod github;
 pub mod html;
@@ -72,14 +74,38 @@ pub enum ReportError {
     },
 }
 
-/// Renders a report and writes it to `path` atomically.
+/// The report path that means standard output, as in `--json -`.
+pub const STDOUT: &str = "-";
+
+/// Whether a report path is [`STDOUT`] rather than a file.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == STDOUT
+}
+
+/// Where a report goes, for messages: the path, or `standard output`.
+pub fn destination(path: &Path) -> String {
+    if is_stdout(path) {
+        "standard output".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Renders a report and writes it to `path` atomically, or to standard output
+/// when `path` is [`STDOUT`].
 pub fn export(
     exporter: &dyn Exporter,
     report: &RunReport<'_>,
     path: &Path,
 ) -> Result<(), ReportError> {
     let bytes = exporter.render(report)?;
-    write_atomically(path, &bytes).map_err(|source| ReportError::Write {
+    let written = if is_stdout(path) {
+        let mut out = io::stdout().lock();
+        out.write_all(&bytes).and_then(|()| out.flush())
+    } else {
+        write_atomically(path, &bytes)
+    };
+    written.map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
     })
@@ -93,7 +119,7 @@ pub fn export_each(report: &RunReport<'_>, targets: &[(&Option<PathBuf>, &dyn Ex
     for (path, exporter) in targets {
         let Some(path) = path else { continue };
         match export(*exporter, report, path) {
-            Ok(()) => eprintln!("perfgate: wrote {}", path.display()),
+            Ok(()) => eprintln!("perfgate: wrote {}", destination(path)),
             Err(e) => {
                 eprintln!("error: {e}");
                 all = false;
@@ -128,11 +154,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Checks, before any load is sent, that a report can be written to `path`.
 ///
-/// Creates the parent folder if needed, proves a file can be created there (a
-/// probe file is created and removed), and when `path` exists, checks that it is
-/// a regular file that can be opened for writing. The error names the path and
-/// the operating system's reason.
+/// [`STDOUT`] always can. For a file: creates the parent folder if needed,
+/// proves a file can be created there (a probe file is created and removed),
+/// and when `path` exists, checks that it is a regular file that can be opened
+/// for writing. The error names the path and the operating system's reason.
 pub fn check_writable(path: &Path) -> Result<(), ReportError> {
+    if is_stdout(path) {
+        return Ok(());
+    }
     let fail = |reason: String| ReportError::NotWritable {
         path: path.to_path_buf(),
         reason,
@@ -325,6 +354,9 @@ mod tests {
         assert!(err.contains("is a folder"), "{err}");
         let err = check_writable(Path::new("")).unwrap_err().to_string();
         assert!(err.contains("empty"), "{err}");
+        check_writable(Path::new(STDOUT)).unwrap();
+        assert_eq!(destination(Path::new(STDOUT)), "standard output");
+        assert_eq!(destination(Path::new("./-")), "./-");
         fs::remove_dir_all(dir).unwrap();
     }
 

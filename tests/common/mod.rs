@@ -5,6 +5,7 @@
 
 pub mod faults;
 pub mod plan;
+pub mod release;
 pub mod run;
 
 #[allow(unused_imports)] // each test file uses a different subset
