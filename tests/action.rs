@@ -14,20 +14,19 @@ use std::process::Command;
 use common::release::{Release, VERSION};
 use common::{Behaviour, Target, root, scratch, streams};
 
-const PLAN: &str = "\
-name: action-test
-host: http://127.0.0.1:9
-load:
-  users: 3
-  duration: 1s
-requests:
-  - name: get
-    path: /
-slo:
+/// The plan: 1 s of GETs, an SLO and a regression rule.
+fn plan_text() -> String {
+    common::plan::get_all(
+        "action-test",
+        3,
+        "1s",
+        "slo:
   - error_rate < 5%
 regression:
   - p95 +50%
-";
+",
+    )
+}
 
 /// Runs the action's script from `dir` with the plan `plan.yaml` and these
 /// extra `perfgate run` arguments; returns the step's outputs as `key=value`
@@ -84,7 +83,7 @@ fn installs_runs_keeps_a_rolling_baseline_and_writes_outputs() {
     let dir = scratch("action");
     let target = Target::start(Behaviour::default());
     let server = Release::published().serve();
-    std::fs::write(dir.join("plan.yaml"), PLAN).unwrap();
+    std::fs::write(dir.join("plan.yaml"), plan_text()).unwrap();
     let args = format!("--host {}", target.url);
 
     // The first night: installed from the release, no baseline yet, passes.
@@ -136,7 +135,7 @@ fn installs_runs_keeps_a_rolling_baseline_and_writes_outputs() {
     // A failing run: its outputs say so, and it is not kept as a baseline.
     std::fs::write(
         dir.join("plan.yaml"),
-        PLAN.replace("error_rate < 5%", "p50 < 1us"),
+        plan_text().replace("error_rate < 5%", "p50 < 1us"),
     )
     .unwrap();
     let outputs = action(&dir, &server.base, &args);

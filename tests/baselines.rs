@@ -8,20 +8,19 @@ mod common;
 
 use common::{Behaviour, Target, run_plan_with, scratch};
 
-const PLAN: &str = "\
-name: nightly
-host: http://127.0.0.1:9
-load:
-  users: 5
-  duration: 1s
-requests:
-  - name: get
-    path: /
-slo:
+/// The plan: 1 s of GETs, an SLO and a regression rule.
+fn plan_text() -> String {
+    common::plan::get_all(
+        "nightly",
+        5,
+        "1s",
+        "slo:
   - error_rate < 5%
 regression:
   - p95 +50%
-";
+",
+    )
+}
 
 /// Runs `plan` from `dir` with `args`, judged against `baseline`.
 fn run(
@@ -48,7 +47,7 @@ fn an_empty_or_missing_baseline_folder_is_the_first_night() {
         if strict {
             args.push("--strict");
         }
-        let ran = run(&dir, PLAN, &folder, &args);
+        let ran = run(&dir, &plan_text(), &folder, &args);
         let report = ran.report();
         let rule = &report["regression"]["results"][0];
         assert_eq!(rule["outcome"], "no_baseline", "{case}: {}", ran.log);
@@ -83,7 +82,7 @@ fn an_edited_comment_and_threshold_compare_but_more_users_are_refused() {
     let host = target.url.as_str();
     let first = run(
         &dir,
-        PLAN,
+        &plan_text(),
         &folder,
         &["--host", host, "--json", "baselines/1.json"],
     );
@@ -100,7 +99,8 @@ fn an_edited_comment_and_threshold_compare_but_more_users_are_refused() {
     // A comment, a tighter SLO, another duration: the same workload.
     let edited = format!(
         "# nightly job, edited\n{}",
-        PLAN.replace("error_rate < 5%", "error_rate < 1%")
+        plan_text()
+            .replace("error_rate < 5%", "error_rate < 1%")
             .replace("duration: 1s", "duration: 2s")
     );
     let second = run(
@@ -130,7 +130,7 @@ fn an_edited_comment_and_threshold_compare_but_more_users_are_refused() {
 
     // `-u 50` is another workload: refused before the load, naming `users`.
     let sent = target.received();
-    let more = run(&dir, PLAN, &folder, &["--host", host, "-u", "50"]);
+    let more = run(&dir, &plan_text(), &folder, &["--host", host, "-u", "50"]);
     assert_eq!(more.code, 2, "{}", more.log);
     assert!(
         more.stderr().contains("workload: load.users (`5` → `50`)"),

@@ -173,19 +173,8 @@ fn kubernetes_pods_logs_hold_records_that_merge() {
         assert_eq!(read_valid_report(&record)["shard"]["index"], i + 1);
         records.push(record);
     }
-    let merged = dir.join("merged.json");
-    let out = output(
-        perfgate()
-            .arg("merge")
-            .args(&records)
-            .arg("-o")
-            .arg(&merged),
-    );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    assert_eq!(
-        read_valid_report(&merged)["overall"]["requests"],
-        target.received()
-    );
+    let merged = common::merge(&records, &dir.join("merged.json"));
+    assert_eq!(merged["overall"]["requests"], target.received());
 }
 
 #[test]

@@ -10,20 +10,10 @@ use std::time::Duration;
 
 use common::{Behaviour, Target, code, output, perfgate, read_valid_report, scratch, streams};
 
-const PLAN: &str = "\
-name: indexed
-host: http://127.0.0.1:9
-load:
-  users: 8
-  duration: 2s
-requests:
-  - name: get
-    method: GET
-    path: /
-slo:
-  - p95 < 5s
-  - error_rate < 1%
-";
+/// The plan every test here runs.
+fn plan_text() -> String {
+    common::plan::get_all("indexed", 8, "2s", common::plan::LOOSE_SLOS)
+}
 
 /// `perfgate run PLAN --host URL ARGS...` with neither Job variable
 /// inherited from the test's own environment.
@@ -41,7 +31,7 @@ fn run(plan: &Path, url: &str, args: &[&str]) -> Command {
 #[test]
 fn indexed_job_shards_print_records_that_merge() {
     let dir = scratch("shard-auto");
-    let plan = common::write_plan(&dir, PLAN);
+    let plan = common::write_plan(&dir, &plan_text());
     let target = Target::start(Behaviour {
         latency: Duration::from_millis(2),
         fail_every: 0,
@@ -78,16 +68,7 @@ fn indexed_job_shards_print_records_that_merge() {
         assert_eq!(record["load"]["users"], 2, "8 users over 4 shards");
         records.push(path);
     }
-    let merged = dir.join("merged.json");
-    let out = output(
-        perfgate()
-            .arg("merge")
-            .args(&records)
-            .arg("-o")
-            .arg(&merged),
-    );
-    assert_eq!(code(&out), 0, "{}", streams(&out));
-    let merged = read_valid_report(&merged);
+    let merged = common::merge(&records, &dir.join("merged.json"));
     assert_eq!(merged["overall"]["requests"], target.received());
     assert!(target.received() > 0);
 }
@@ -102,7 +83,7 @@ type Case = (
 #[test]
 fn auto_mistakes_are_named_and_nothing_is_sent() {
     let dir = scratch("shard-auto-bad");
-    let plan = common::write_plan(&dir, PLAN);
+    let plan = common::write_plan(&dir, &plan_text());
     let target = Target::start(Behaviour::default());
     let cases: [Case; 7] = [
         (

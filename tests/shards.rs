@@ -10,20 +10,10 @@ use std::time::Duration;
 use common::{Behaviour, Target, code, output, perfgate, read_valid_report, scratch, streams};
 use perfgate::core::histogram;
 
-const PLAN: &str = "\
-name: sharded
-host: http://127.0.0.1:9
-load:
-  users: 10
-  duration: 2s
-requests:
-  - name: get
-    method: GET
-    path: /
-slo:
-  - p95 < 5s
-  - error_rate < 1%
-";
+/// The plan every test here runs.
+fn plan_text() -> String {
+    common::plan::get_all("sharded", 10, "2s", common::plan::LOOSE_SLOS)
+}
 
 fn spawn_shard(plan: &Path, url: &str, index: u32, json: &Path) -> Child {
     perfgate()
@@ -51,7 +41,7 @@ fn merge(inputs: &[PathBuf], out: &Path) -> std::process::Output {
 #[test]
 fn four_shards_merge_exactly_and_bad_sets_are_refused() {
     let dir = scratch("shards");
-    let plan = common::write_plan(&dir, PLAN);
+    let plan = common::write_plan(&dir, &plan_text());
     let target = Target::start(Behaviour {
         latency: Duration::from_millis(5),
         fail_every: 0,
@@ -189,7 +179,7 @@ fn four_shards_merge_exactly_and_bad_sets_are_refused() {
 #[test]
 fn shard_and_start_at_are_checked_before_any_load() {
     let dir = scratch("shards-args");
-    let plan = common::write_plan(&dir, PLAN);
+    let plan = common::write_plan(&dir, &plan_text());
     let target = Target::start(Behaviour::default());
     for bad in [
         vec!["--shard", "5/4"],

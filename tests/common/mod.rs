@@ -158,7 +158,14 @@ pub fn write_plan(dir: &Path, text: &str) -> PathBuf {
 /// Checks a JSON report against the report schema and returns it.
 pub fn read_valid_report(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let report: Value = serde_json::from_str(&text).unwrap();
+    valid_report(&text)
+}
+
+/// Parses `text` as one JSON report, checks it against the report schema and
+/// returns it.
+pub fn valid_report(text: &str) -> Value {
+    let report: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"));
     let schema = perfgate::schema::report_schema();
     let validator = jsonschema::draft7::new(&schema).unwrap();
     let problems: Vec<String> = validator
@@ -170,6 +177,13 @@ pub fn read_valid_report(path: &Path) -> Value {
         "report does not match its schema: {problems:#?}"
     );
     report
+}
+
+/// `perfgate merge RECORDS -o MERGED`, which must pass; the merged report.
+pub fn merge(records: &[PathBuf], merged: &Path) -> Value {
+    let out = output(perfgate().arg("merge").args(records).arg("-o").arg(merged));
+    assert_eq!(code(&out), 0, "{}", streams(&out));
+    read_valid_report(merged)
 }
 
 /// Runs the independent JUnit checker (Python's junitparser) and returns its JSON summary.

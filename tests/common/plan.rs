@@ -27,3 +27,16 @@ pub fn closed(host: &str, load: &str, requests: &str) -> ValidPlan {
         "name: test\nhost: {host}\nload: {{ spawn_rate: 1000/s, seed: 7, {load} }}\nrequests:\n{requests}\n"
     ))
 }
+
+/// The text of a plan named `name` whose `users` users GET `/` for
+/// `duration`, followed by `tail` (objectives, regression rules). Its host
+/// is a closed port: tests give theirs with `--host`.
+pub fn get_all(name: &str, users: u32, duration: &str, tail: &str) -> String {
+    format!(
+        "name: {name}\nhost: http://127.0.0.1:9\nload:\n  users: {users}\n  duration: {duration}\n\
+         requests:\n  - name: get\n    method: GET\n    path: /\n{tail}"
+    )
+}
+
+/// Objectives every healthy run meets.
+pub const LOOSE_SLOS: &str = "slo:\n  - p95 < 5s\n  - error_rate < 1%\n";
