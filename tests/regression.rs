@@ -54,7 +54,12 @@ fn run(
 }
 
 fn outcome(report: &Value) -> String {
-    report["regression"]["results"][0]["outcome"]
+    outcome_of(report, 0)
+}
+
+/// The outcome of the `i`-th regression rule of a report.
+fn outcome_of(report: &Value, i: usize) -> String {
+    report["regression"]["results"][i]["outcome"]
         .as_str()
         .unwrap_or("missing")
         .to_string()
@@ -67,17 +72,40 @@ fn latency(ms: u64) -> Target {
     })
 }
 
+/// Per rule, how the reruns came out.
+#[derive(Default)]
+struct Tally {
+    pass: u32,
+    fail: u32,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: &str) {
+        match outcome {
+            "pass" => self.pass += 1,
+            "fail" => self.fail += 1,
+            "inconclusive" => {}
+            other => panic!("unexpected outcome {other}"),
+        }
+    }
+}
+
 #[test]
 fn identical_reruns_rarely_fail_and_a_slower_target_always_fails() {
     let dir = scratch("regression-rates");
+    // The target's latency rising from 20 to 30 ms is +50% on p95 and, with
+    // a fixed number of users waiting for their replies, -33% throughput.
+    let plan = PLAN.replace("  - p95 +10%\n", "  - p95 +10%\n  - rps -5%\n");
+    let rules = ["p95 +10%", "rps -5%"];
     let same = latency(20);
     let slower = latency(30);
     let baselines = dir.join("baselines");
     let (same_json, slow_json) = (dir.join("same.json"), dir.join("slow.json"));
-    let (mut false_alarms, mut detected) = (0, 0);
+    let mut false_alarms = 0;
+    let (mut same_rules, mut slow_rules): ([Tally; 2], [Tally; 2]) = Default::default();
     for i in 0..12 {
         let file: PathBuf = baselines.join(format!("base-{i:02}.json"));
-        let (status, report) = run(&dir, PLAN, &same, &file, None, &[]);
+        let (status, report) = run(&dir, &plan, &same, &file, None, &[]);
         assert_eq!(status, 0, "the baseline run itself has no SLO to fail");
         assert!(report["overall"]["requests"].as_u64().unwrap() > 200);
         if i < 2 {
@@ -86,32 +114,42 @@ fn identical_reruns_rarely_fail_and_a_slower_target_always_fails() {
         let base = baselines.as_path();
         let three = ["--baseline-last", "3"];
 
-        let (status, report) = run(&dir, PLAN, &same, &same_json, Some(base), &three);
-        let verdict = outcome(&report);
+        let (status, report) = run(&dir, &plan, &same, &same_json, Some(base), &three);
+        for (r, tally) in same_rules.iter_mut().enumerate() {
+            assert_eq!(report["regression"]["results"][r]["rule"], rules[r]);
+            tally.add(&outcome_of(&report, r));
+        }
         if status != 0 {
             false_alarms += 1;
-            eprintln!(
-                "false alarm {i}: {}",
-                report["regression"]["results"][0]["message"]
-            );
+            eprintln!("false alarm {i}: {}", report["regression"]["results"]);
         }
-        assert_ne!(verdict, "missing");
 
-        let (status, report) = run(&dir, PLAN, &slower, &slow_json, Some(base), &three);
-        if status == 1 && outcome(&report) == "fail" {
-            detected += 1;
-        } else {
-            eprintln!(
-                "missed {i}: {}",
-                report["regression"]["results"][0]["message"]
-            );
+        let (status, report) = run(&dir, &plan, &slower, &slow_json, Some(base), &three);
+        assert_eq!(status, 1, "{}", report["regression"]["results"]);
+        for (r, tally) in slow_rules.iter_mut().enumerate() {
+            tally.add(&outcome_of(&report, r));
+            if outcome_of(&report, r) != "fail" {
+                eprintln!("missed {i}: {}", report["regression"]["results"][r]);
+            }
         }
+        // The message gives the change's own interval, which decided.
+        let message = report["regression"]["results"][0]["message"]
+            .as_str()
+            .unwrap();
+        assert!(message.contains("% ["), "{message}");
     }
-    println!(
-        "identical reruns: {false_alarms}/10 false alarms; 20 ms -> 30 ms: {detected}/10 detected"
-    );
+    for (r, rule) in rules.iter().enumerate() {
+        println!(
+            "{rule}: identical reruns {} pass, {} fail; 20 ms -> 30 ms {} fail (of 10)",
+            same_rules[r].pass, same_rules[r].fail, slow_rules[r].fail
+        );
+    }
     assert!(false_alarms <= 1, "{false_alarms}/10 false alarms");
-    assert_eq!(detected, 10, "a +50% p95 must fail every time");
+    assert_eq!(slow_rules[0].fail, 10, "a +50% p95 must fail every time");
+    assert_eq!(
+        slow_rules[1].fail, 10,
+        "a -33% throughput must fail every time"
+    );
 }
 
 #[test]

@@ -1,13 +1,21 @@
-//! Confidence intervals that need no assumption about the latency distribution.
+//! Confidence intervals for one run's figure: the per-side figures a
+//! regression result shows. The verdict itself comes from one interval for the
+//! change between the runs ([`super::change`]), built from these.
 //!
-//! * Quantiles: binomial order-statistic bounds. The number of samples below the
-//!   true q-quantile is Binomial(n, q), so the ranks `n·q ∓ z·√(n·q·(1−q))`
-//!   (normal approximation, widened by one rank) bracket it with the asked
-//!   confidence; the HDR histogram maps the ranks back to latencies, taking the
-//!   lowest value of the lower rank's bucket and the highest of the upper one's.
-//!   When a rank falls outside `1..=n` the sample is too small: no interval.
+//! * Quantiles: binomial order-statistic bounds, which need no assumption about
+//!   the latency distribution, only that the latencies are independent. The
+//!   number of samples below the true q-quantile is Binomial(n, q), so the
+//!   ranks `n·q ∓ z·√(n·q·(1−q))` (normal approximation, widened by one rank)
+//!   bracket it with the asked confidence; the HDR histogram maps the ranks back
+//!   to latencies, taking the lowest value of the lower rank's bucket and the
+//!   highest of the upper one's. When a rank falls outside `1..=n` the sample is
+//!   too small: no interval.
 //! * Rates: Wilson score interval.
-//! * Throughput: a Poisson interval on the request count, `(√k ∓ z/2)²`.
+//! * Throughput: the mean of the requests completed in each full second of the
+//!   measured window, with a Student t interval (`k − 1` degrees of freedom for
+//!   `k` seconds). Closed-loop throughput is not a Poisson count (users wait for
+//!   their replies, so the counts are far less dispersed, and a busy machine
+//!   slows whole seconds at once); the seconds' own spread measures its noise.
 
 use hdrhistogram::Histogram;
 
@@ -145,23 +153,79 @@ pub fn wilson(hits: u64, n: u64, z: f64) -> Estimate {
     }
 }
 
-/// `count` events over `seconds`, as a rate per second with a Poisson
-/// interval; no interval when nothing was counted or no time passed.
-pub fn poisson_rate(count: u64, seconds: f64, z: f64) -> Estimate {
-    if count == 0 || seconds <= 0.0 || !seconds.is_finite() {
+/// The mean of `per_second` (requests completed in each full second), with
+/// its Student t interval; no interval for fewer than two seconds.
+pub fn mean_rate(per_second: &[f64], confidence: f64) -> Estimate {
+    let samples = per_second.iter().sum::<f64>() as u64;
+    let Some((mean, variance)) = mean_and_variance(per_second) else {
         return Estimate {
-            point: 0.0,
+            point: per_second.first().copied().unwrap_or(0.0),
             interval: None,
-            samples: count,
+            samples,
         };
-    }
-    let root = (count as f64).sqrt();
-    let lower = (root - z / 2.0).max(0.0).powi(2);
-    let upper = (root + z / 2.0).powi(2);
+    };
+    let df = per_second.len() as u64 - 1;
+    let half = t_for(confidence, df) * (variance / per_second.len() as f64).sqrt();
     Estimate {
-        point: count as f64 / seconds,
-        interval: Some((lower / seconds, upper / seconds)),
-        samples: count,
+        point: mean,
+        interval: Some(((mean - half).max(0.0), mean + half)),
+        samples,
+    }
+}
+
+/// The mean and the sample variance (divisor `k − 1`) of `values`; `None`
+/// for fewer than two.
+pub fn mean_and_variance(values: &[f64]) -> Option<(f64, f64)> {
+    if values.len() < 2 {
+        return None;
+    }
+    let k = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / k;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1.0);
+    Some((mean, variance))
+}
+
+/// The two-sided Student t quantile with `df` degrees of freedom for a
+/// confidence level in (0, 1): 12.706 for 1 and 0.95, 2.776 for 4, tending to
+/// [`z_for`]. Exact to double precision: the central probability
+/// `P(|T| ≤ √df·tan θ)` has a closed form for whole degrees of freedom
+/// (Abramowitz & Stegun 26.7.3–4), increasing in θ, which bisection inverts.
+/// `df` 0 is taken as 1.
+pub fn t_for(confidence: f64, df: u64) -> f64 {
+    let df = df.max(1);
+    let (mut lo, mut hi) = (0.0, std::f64::consts::FRAC_PI_2);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if t_central(mid, df) < confidence {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (df as f64).sqrt() * (0.5 * (lo + hi)).tan()
+}
+
+/// `P(|T| ≤ √df·tan θ)` for Student's t with `df` ≥ 1 degrees of freedom,
+/// θ in [0, π/2] (Abramowitz & Stegun 26.7.3 for odd, 26.7.4 for even `df`).
+fn t_central(theta: f64, df: u64) -> f64 {
+    let (sin, cos) = theta.sin_cos();
+    let cos2 = cos * cos;
+    if df % 2 == 1 {
+        // θ + sin θ·(cos θ + 2/3·cos³θ + 2·4/(3·5)·cos⁵θ + …), up to cos^(df−2)θ.
+        let (mut term, mut sum) = (cos, 0.0);
+        for j in 1..=(df - 1) / 2 {
+            sum += term;
+            term *= cos2 * (2 * j) as f64 / (2 * j + 1) as f64;
+        }
+        std::f64::consts::FRAC_2_PI * (theta + sin * sum)
+    } else {
+        // sin θ·(1 + 1/2·cos²θ + 1·3/(2·4)·cos⁴θ + …), up to cos^(df−2)θ.
+        let (mut term, mut sum) = (1.0, 0.0);
+        for j in 1..=df / 2 {
+            sum += term;
+            term *= cos2 * (2 * j - 1) as f64 / (2 * j) as f64;
+        }
+        sin * sum
     }
 }
 
@@ -213,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn wilson_and_poisson_intervals() {
+    fn wilson_intervals() {
         let z = z_for(0.95);
         let w = wilson(0, 1000, z);
         let (lo, hi) = w.interval.unwrap();
@@ -226,13 +290,37 @@ mod tests {
             "{w:?}"
         );
         assert!(wilson(0, 0, z).interval.is_none());
-        let p = poisson_rate(10_000, 10.0, z);
-        let (lo, hi) = p.interval.unwrap();
-        assert!((p.point - 1000.0).abs() < 1e-9);
-        assert!(
-            lo > 980.0 && lo < 1000.0 && hi > 1000.0 && hi < 1020.0,
-            "{p:?}"
-        );
-        assert!(poisson_rate(0, 10.0, z).interval.is_none());
+    }
+
+    #[test]
+    fn t_matches_the_tables() {
+        for (df, conf, t) in [
+            (1, 0.95, 12.706_205),
+            (2, 0.95, 4.302_653),
+            (3, 0.95, 3.182_446),
+            (4, 0.95, 2.776_445),
+            (9, 0.99, 3.249_836),
+            (10, 0.95, 2.228_139),
+            (30, 0.90, 1.697_261),
+            (1000, 0.95, 1.962_339),
+        ] {
+            assert!((t_for(conf, df) - t).abs() < 1e-5, "t({df}, {conf})");
+        }
+        assert!((t_for(0.95, 100_000) - z_for(0.95)).abs() < 1e-4);
+        assert!((t_for(0.95, 0) - t_for(0.95, 1)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn throughput_interval_is_a_t_interval_on_the_seconds() {
+        let e = mean_rate(&[98.0, 100.0, 102.0, 100.0], 0.95);
+        assert!((e.point - 100.0).abs() < 1e-12);
+        assert_eq!(e.samples, 400);
+        // s = √(8/3), half = t(3)·s/2.
+        let half = 3.182_446 * (8.0f64 / 3.0).sqrt() / 2.0;
+        let (lo, hi) = e.interval.unwrap();
+        assert!((lo - (100.0 - half)).abs() < 1e-4 && (hi - (100.0 + half)).abs() < 1e-4);
+        let one = mean_rate(&[90.0], 0.95);
+        assert_eq!((one.point, one.interval, one.samples), (90.0, None, 90));
+        assert_eq!(mean_rate(&[], 0.95).interval, None);
     }
 }
