@@ -5,10 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::{Exporter, ReportError, RunReport, plain_text};
-use crate::core::regression::{
-    RegressionOutcome, RegressionResult, RegressionSection, change, figure,
-};
+use super::markdown::cell;
+use super::regression::cells;
+use super::{Exporter, ReportError, RunReport};
+use crate::core::regression::{RegressionOutcome, RegressionResult, RegressionSection};
 
 /// The most characters GitHub accepts in one comment.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -155,24 +155,11 @@ fn row(r: &RegressionResult, strict: bool) -> String {
         RegressionOutcome::NoBaseline if strict => "❌ no baseline",
         RegressionOutcome::NoBaseline => "⚪ no baseline",
     };
-    let (base, new, change) = if r.outcome == RegressionOutcome::NoBaseline {
-        ("–".to_string(), "–".to_string(), "–".to_string())
-    } else {
-        (figure(&r.unit, &r.base), figure(&r.unit, &r.new), change(r))
-    };
+    let [base, new, change] = cells(r);
     format!(
         "| {verdict} | `{}` | {base} | {new} | {change} |\n",
         cell(&r.rule)
     )
-}
-
-/// Text made safe for one Markdown table cell.
-fn cell(text: &str) -> String {
-    plain_text(text)
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ fn observed(slo: &SloResult) -> String {
 
 /// Text made safe for one Markdown table cell: no control characters, no
 /// pipes, no HTML.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     plain_text(text)
         .replace('|', "\\|")
         .replace('<', "&lt;")

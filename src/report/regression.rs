@@ -8,7 +8,7 @@ use crate::core::regression::{
 
 /// The base, new and change cells of a result; dashes when there was no
 /// baseline to compare with.
-fn cells(r: &RegressionResult) -> [String; 3] {
+pub(super) fn cells(r: &RegressionResult) -> [String; 3] {
     if r.outcome == RegressionOutcome::NoBaseline {
         return ["–", "–", "–"].map(str::to_string);
     }
